@@ -1,0 +1,33 @@
+"""The NumPy core of rnnviz: cells, BPTT, networks, losses, clipping and gradient checks."""
+
+from .cells import (
+    CELLS,
+    GRU_GATES,
+    LSTM_GATES,
+    Cell,
+    GRUCell,
+    LayerNormRNNCell,
+    LSTMCell,
+    VanillaRNNCell,
+    make_cell,
+    sigmoid,
+)
+from .clipping import ClipReport, clip_by_norm, clip_by_value, global_norm
+from .gradcheck import GradCheck, check_gradients, directional_check, numerical_gradient, relative_error
+from .losses import LossResult, log_softmax, softmax, softmax_nll, squared_error
+from .network import (
+    Backward,
+    Evaluation,
+    Forward,
+    Network,
+    Window,
+    split_output_weights,
+    stacked_weights,
+    stream_windows,
+    tbptt_gradient,
+    truncated_bptt,
+    unroll,
+    unroll_backward,
+)
+
+__all__ = [name for name in dir() if not name.startswith("_")]
