@@ -136,7 +136,7 @@ class Cell:
                 u = u * mask[..., None]
         else:
             if mask is not None:
-                x = x * mask[..., None]
+                x = np.where(mask[..., None], x, 0.0)  # an absent x_t may hold NaN: select, not multiply
             u = x @ W.T
         if self.has_input_bias:
             u = u + params["b_h"]
@@ -162,6 +162,8 @@ class Cell:
             grads = {"W_xh": dWT.T.copy()}
             dx = None
         else:
+            if mask is not None:
+                x = np.where(mask[..., None], x, 0.0)
             grads = {"W_xh": du_in.T @ x.reshape(-1, x.shape[-1])}  # dL/dW_xh = sum_t du_t^T x_t
             dx = du @ W
             if mask is not None:
