@@ -15,6 +15,7 @@ from .cells import (
 from .clipping import ClipReport, clip_by_norm, clip_by_value, global_norm
 from .gradcheck import GradCheck, check_gradients, directional_check, numerical_gradient, relative_error
 from .losses import LossResult, log_softmax, softmax, softmax_nll, squared_error
+from .optim import OPTIMIZERS, SGD, Adagrad, Adam, Optimizer, RMSProp, make_optimizer
 from .torch_weights import from_torch_state_dict, to_torch_state_dict
 from .network import (
     Backward,
