@@ -221,15 +221,16 @@ def test_mackey_glass_free_run_stays_close_to_the_true_series(mg_series, mg_mode
 
 
 def test_mackey_glass_from_rnnviz_data_is_predicted_too():
-    data = pytest.importorskip("rnnviz.data")
-    if not hasattr(data, "mackey_glass"):
-        pytest.skip("rnnviz.data.mackey_glass not available yet")
-    s = np.asarray(data.mackey_glass(1200), dtype=float).ravel()
-    s = np.tanh(s - 1.0)
+    """The same one-step task on the package's own series (skipped until rnnviz.data exports it)."""
+    try:
+        from rnnviz.data import mackey_glass as package_mackey_glass
+    except ImportError:
+        pytest.skip("rnnviz.data.mackey_glass is not exported yet")
+    s = np.tanh(np.asarray(package_mackey_glass(1200, discard=300), dtype=float) - 1.0)
     esn = EchoStateNetwork(1, 100, 1, ridge=1e-8, rng=np.random.default_rng(0))
     esn.fit(s[:1000], s[1:1001], washout=100)
     pred = esn.predict(s[:-1])[1000:]
-    assert nrmse(s[1001:], pred) < nrmse(s[1001:], s[1000:-1]) / 10
+    assert nrmse(s[1001:], pred) < nrmse(s[1001:], s[1000:-1]) / 50  # about 3e-4 against 0.15
 
 
 def test_feedback_network_learns_to_generate_a_sine_by_teacher_forcing():
