@@ -17,6 +17,20 @@ from .esn import EchoStateNetwork, Forgetting, FreeRun, ReadoutFit, nrmse, spars
 from .gradcheck import GradCheck, check_gradients, directional_check, numerical_gradient, relative_error
 from .losses import LossResult, log_softmax, softmax, softmax_nll, squared_error
 from .optim import OPTIMIZERS, SGD, Adagrad, Adam, Optimizer, RMSProp, make_optimizer
+from .train import (
+    Batch,
+    StepRecord,
+    TrainResult,
+    Trainer,
+    classification_batch,
+    classification_batches,
+    evaluate_accuracy,
+    last_present_index,
+    print_progress,
+    sequence_scores,
+    shuffled_batches,
+    stop_when,
+)  # the function train stays in rnnviz.core.train, so that name keeps meaning the module
 from .torch_weights import from_torch_state_dict, to_torch_state_dict
 from .network import (
     Backward,
