@@ -1,0 +1,128 @@
+"""What every lesson app shares: explained controls, a message line, guarded callbacks, classroom CSS.
+
+An app is one ``ipywidgets.VBox`` subclass that a notebook displays as its last
+expression. Its controls are attributes; its handlers are registered with
+:meth:`LessonApp.watch`, which wraps them so that bad input (a ``ValueError`` or
+``TypeError`` from the core, whose messages name what was wrong) is shown as a
+readable message in the view instead of a traceback, and the app keeps working.
+
+Rules that keep Voila from hanging (see shared/JUPYTER-NOTES.md): messages go into an
+``HTML`` widget, never an ``Output`` written with ``with out:`` while the notebook
+first executes; figures are ``go.FigureWidget``s changed inside ``fig.batch_update()``.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from collections.abc import Callable
+
+import ipywidgets as W
+import numpy as np
+
+__all__ = ["CSS", "LessonApp", "Message", "explained", "heading"]
+
+#: Classroom styling: larger type that reads on a projector, help text beside each control.
+CSS = """
+<style>
+.rnnviz-app { font-size: 15px; line-height: 1.45; max-width: 1200px; }
+.rnnviz-app h3 { margin: 0.4em 0 0.2em 0; }
+.rnnviz-help { color: #555; font-size: 13.5px; padding-left: 10px; max-width: 640px; }
+.rnnviz-control { align-items: center; margin: 2px 0; }
+.rnnviz-message { min-height: 1.6em; }
+.rnnviz-msg { padding: 6px 10px; border-radius: 4px; margin: 4px 0; }
+.rnnviz-msg-info { background: #eef5ff; border-left: 4px solid #3b82f6; }
+.rnnviz-msg-warning { background: #fff7e6; border-left: 4px solid #f59e0b; }
+.rnnviz-msg-error { background: #fdecec; border-left: 4px solid #dc2626; }
+.rnnviz-guide { background: #f7f7f7; border-left: 4px solid #9ca3af; padding: 6px 10px; font-size: 14px; }
+</style>
+"""
+
+
+def explained(control: W.Widget, text: str, *, width: str | None = None) -> W.HBox:
+    """A control with its one-line explanation (what it does, what to expect) beside it."""
+    if width is not None:
+        control.layout.width = width
+    control.tooltip = text if hasattr(control, "tooltip") else None
+    box = W.HBox([control, W.HTML(f'<span class="rnnviz-help">{html.escape(text)}</span>')])
+    box.add_class("rnnviz-control")
+    return box
+
+
+def heading(text: str, guide: str | None = None) -> W.HTML:
+    """A section title, with optional guidance on how to read the view below it."""
+    body = f"<h3>{html.escape(text)}</h3>"
+    if guide:
+        body += f'<div class="rnnviz-guide">{guide}</div>'
+    return W.HTML(body)
+
+
+class Message(W.HTML):
+    """One line of feedback: info, warning or error, or nothing."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.add_class("rnnviz-message")
+        self.kind = ""
+        self.text = ""
+
+    def show(self, kind: str, text: str) -> None:
+        self.kind, self.text = kind, text
+        self.value = f'<div class="rnnviz-msg rnnviz-msg-{kind}">{html.escape(text)}</div>'
+
+    def info(self, text: str) -> None:
+        self.show("info", text)
+
+    def warning(self, text: str) -> None:
+        self.show("warning", text)
+
+    def error(self, text: str) -> None:
+        self.show("error", text)
+
+    def clear(self) -> None:
+        self.kind, self.text, self.value = "", "", ""
+
+
+class LessonApp(W.VBox):
+    """Base class of the lesson apps.
+
+    Subclasses build their controls and figures, then call ``self.watch(control, handler)``
+    for each control and finally ``self.refresh()`` once to draw the first state.
+    ``last_update_ms`` records how long the last recomputation took (for the benchmark).
+    """
+
+    title = "rnnviz"
+
+    def __init__(self, children=(), **kwargs):
+        self.message = Message()
+        self.last_update_ms = 0.0
+        super().__init__(children=[W.HTML(CSS), *children, self.message], **kwargs)
+        self.add_class("rnnviz-app")
+
+    def watch(self, control: W.Widget, handler: Callable[[], None], names: str = "value") -> None:
+        """Call ``handler()`` (no arguments) when ``control``'s value changes, guarded."""
+        control.observe(lambda change: self.run_guarded(handler), names=names)
+
+    def run_guarded(self, handler: Callable[[], None]) -> bool:
+        """Run ``handler``; a bad value becomes a readable message, never a traceback. True if it ran cleanly."""
+        start = time.perf_counter()
+        self.message.clear()
+        try:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                handler()
+        except (ValueError, TypeError) as exc:
+            self.message.error(str(exc))
+            return False
+        except Exception as exc:  # the app must keep working whatever happens in one update
+            self.message.error(f"Something went wrong ({type(exc).__name__}: {exc}). The view was left as it was.")
+            return False
+        finally:
+            self.last_update_ms = (time.perf_counter() - start) * 1000.0
+        return True
+
+    def refresh(self) -> None:
+        """Recompute and redraw everything from the current control values."""
+        self.run_guarded(self.update)
+
+    def update(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError

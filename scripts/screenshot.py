@@ -1,0 +1,35 @@
+"""Serve a notebook with Voila and save a screenshot of it, as a student would see it.
+
+    python scripts/screenshot.py notebooks/05-vanishing-exploding.ipynb [--out artifacts/shot.png] [--plots 2]
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
+
+from harness import browser_page, open_lesson, page_errors, voila_server  # noqa: E402
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("notebook", type=Path)
+    ap.add_argument("--out", type=Path)
+    ap.add_argument("--plots", type=int, default=1, help="wait until this many plotly graphs have drawn")
+    ap.add_argument("--height", type=int, default=1000)
+    args = ap.parse_args()
+    nb = args.notebook.resolve()
+    out = args.out or ROOT / "artifacts" / (nb.stem + ".png")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with voila_server(nb.parent) as url, browser_page((1400, args.height)) as page:
+        seconds = open_lesson(page, f"{url}/voila/render/{nb.name}", plots=args.plots)
+        page.screenshot(path=str(out), full_page=True)
+        errors = page_errors(page)
+    print(f"{nb.name}: ready in {seconds:.1f} s, screenshot {out}, error markers: {errors or 'none'}")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
