@@ -15,6 +15,7 @@ from .cells import (
 from .clipping import ClipReport, clip_by_norm, clip_by_value, global_norm
 from .esn import EchoStateNetwork, Forgetting, FreeRun, ReadoutFit, nrmse, sparse_reservoir
 from .gradcheck import GradCheck, check_gradients, directional_check, numerical_gradient, relative_error
+from .lm import LanguageModel, unigram_cross_entropy
 from .losses import LossResult, log_softmax, softmax, softmax_nll, squared_error
 from .optim import OPTIMIZERS, SGD, Adagrad, Adam, Optimizer, RMSProp, make_optimizer
 from .train import (
