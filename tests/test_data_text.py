@@ -209,3 +209,12 @@ def test_encoded_corpus_feeds_a_character_language_model():
     ev = net.evaluate(params, X, targets, reduction="mean")
     assert abs(ev.loss - np.log(len(vocab))) < 0.5
     assert Counter(vocab.decode(X[0]))  # the window decodes back to text
+
+
+@pytest.mark.parametrize("module", ["rnnviz.data", "rnnviz.data.corpus", "rnnviz.data.vocab", "rnnviz.data.tasks"])
+def test_docstring_examples_hold(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0

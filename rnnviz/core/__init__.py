@@ -1,5 +1,13 @@
 """The NumPy core of rnnviz: cells, BPTT, networks, losses, clipping and gradient checks."""
 
+from .bow import (
+    BagOfWordsLogistic,
+    BagOfWordsMLP,
+    SequenceClassifier,
+    bag_of_words,
+    bow_classifier,
+    rnn_classifier,
+)
 from .cells import (
     CELLS,
     GRU_GATES,

@@ -142,7 +142,9 @@ def as_batch(item: object) -> Batch:
 
 def _batch_source(batches) -> Callable[[], object]:
     """A function returning the next batch, raising StopIteration at the end."""
-    if isinstance(batches, (tuple, Batch)) and len(batches) in (2, 3, 4) and isinstance(batches[0], np.ndarray):
+    if isinstance(batches, Batch) or (
+        isinstance(batches, tuple) and len(batches) in (2, 3, 4) and isinstance(batches[0], np.ndarray)
+    ):
         batch = as_batch(batches)  # one fixed batch: train on it every step
         return lambda: batch
     if isinstance(batches, Iterable):
