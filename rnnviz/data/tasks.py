@@ -177,7 +177,7 @@ def word_order(
     draws person, animal, verb, voice and adjectives independently of the class, and
     the class only decides which noun phrase goes where, so the word counts have the
     same distribution in both classes: any model that sees only word counts (a
-    bag-of-words classifier, or an RNN with its recurrence removed) cannot do better
+    bag-of-words classifier, or one that sums or averages word embeddings) cannot do better
     than 50% on average, while a recurrent network that reads the order can reach
     100%. With ``paired=True`` (default) the sentences come in such pairs: both
     orders of each drawn sentence, shuffled, so for *every* example the data hold one
