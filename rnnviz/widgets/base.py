@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import html
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from copy import deepcopy
 
 import ipywidgets as W
 import numpy as np
@@ -119,6 +120,30 @@ class LessonApp(W.VBox):
         finally:
             self.last_update_ms = (time.perf_counter() - start) * 1000.0
         return True
+
+    def figures(self) -> Iterator[W.DOMWidget]:
+        """Every plotly FigureWidget inside this app (searched through nested boxes)."""
+        stack = list(self.children)
+        while stack:
+            w = stack.pop(0)
+            if hasattr(w, "_widget_data") and hasattr(w, "batch_update"):
+                yield w
+            stack.extend(getattr(w, "children", ()))
+
+    def sync_figures(self) -> None:
+        """Copy each figure's current data into its synced state.
+
+        A FigureWidget sends changes as one-off messages and syncs its full state
+        only when it is displayed *itself*; inside a box it would show the empty
+        figure it was created with. Called whenever the app is displayed.
+        """
+        for fig in self.figures():
+            fig._widget_layout = deepcopy(fig._layout_obj._props)
+            fig._widget_data = deepcopy(fig._data)
+
+    def _repr_mimebundle_(self, **kwargs):
+        self.sync_figures()
+        return super()._repr_mimebundle_(**kwargs)
 
     def refresh(self) -> None:
         """Recompute and redraw everything from the current control values."""

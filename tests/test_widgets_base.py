@@ -1,0 +1,51 @@
+"""The shared lesson-app machinery."""
+
+import numpy as np
+import plotly.graph_objects as go
+
+from rnnviz.widgets.base import LessonApp, explained
+
+
+class _App(LessonApp):
+    def __init__(self):
+        import ipywidgets as W
+
+        self.n = W.IntText(value=3)
+        self.fig = go.FigureWidget()
+        self.fig.add_scatter()
+        super().__init__([explained(self.n, "how many points"), W.VBox([self.fig])])
+        self.watch(self.n, self.update)
+        self.refresh()
+
+    def update(self):
+        if self.n.value < 1:
+            raise ValueError(f"n: expected at least one point, got {self.n.value}")
+        if self.n.value == 13:
+            raise RuntimeError("unlucky")
+        with self.fig.batch_update():
+            self.fig.data[0].y = np.arange(self.n.value)
+
+
+def test_figures_inside_boxes_are_synced_when_the_app_is_displayed():
+    """A FigureWidget inside a box shows its construction-time state unless synced on display."""
+    app = _App()
+    assert list(app.figures()) == [app.fig]
+    app._repr_mimebundle_()
+    assert list(app.fig._widget_data[0]["y"]) == [0, 1, 2]
+
+
+def test_bad_values_become_messages_and_the_app_recovers():
+    app = _App()
+    app.n.value = 0
+    assert app.message.kind == "error" and "at least one point" in app.message.text
+    assert list(app.fig.data[0].y) == [0, 1, 2]  # the view was left as it was
+    app.n.value = 13
+    assert app.message.kind == "error" and "Something went wrong" in app.message.text and "unlucky" in app.message.text
+    app.n.value = 5
+    assert app.message.kind == "" and list(app.fig.data[0].y) == [0, 1, 2, 3, 4]
+
+
+def test_message_text_is_escaped():
+    app = _App()
+    app.message.error("<script>alert(1)</script>")
+    assert "<script>" not in app.message.value and "&lt;script&gt;" in app.message.value
