@@ -112,8 +112,11 @@ def test_classifier_interface(rng):
         np.testing.assert_array_equal(clf.predict(X, mask), p.argmax(axis=1))
         assert clf.accuracy(X, mask, y) == np.mean(p.argmax(axis=1) == y)
         seen = []
-        clf.fit(X, mask, y, steps=3, batch_size=8, rng=rng, callbacks=[seen.append])
+        clf.fit(X, mask, y, steps=3, batch_size=8, rng=rng,
+                callbacks=lambda r: seen.append(clf.predict_proba(X, mask)))  # params follow the training
         assert len(seen) == 3 and len(clf.history) == 3
+        assert not np.allclose(seen[0], p) and not np.allclose(seen[1], seen[0])
+        np.testing.assert_array_equal(seen[-1], clf.predict_proba(X, mask))
         with pytest.raises(ValueError, match="labels"):
             clf.fit(X, mask, y[:5], steps=1, rng=rng)
         with pytest.raises(ValueError, match="labels"):

@@ -142,3 +142,10 @@ def test_with_the_shipped_vocabulary_unknown_characters_become_unk(rng):
     lm = LanguageModel(vocab, 8, rng=rng)
     assert np.isfinite(lm.perplexity("hello zzz"))  # 'z' is <unk>, id 0
     assert isinstance(lm.sample(5, prefix="he", rng=rng), str)
+
+
+def test_callbacks_see_the_model_as_it_trains(rng):
+    lm = LanguageModel(CharVocab("abcd"), 8, rng=rng)
+    losses = []
+    lm.fit(TEXT, steps=4, batch_size=4, window=10, callbacks=lambda r: losses.append(lm.loss(TEXT)))
+    assert len(set(losses)) == 4 and losses[-1] == lm.loss(TEXT)

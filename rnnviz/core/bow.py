@@ -201,14 +201,20 @@ class SequenceClassifier:
     ) -> TrainResult:
         """Train on shuffled minibatches (drawn with ``rng``) for ``steps`` steps; mean loss per sequence.
 
-        Default optimizer ``Adam(lr=1e-2)``, a fresh state each call.
+        Default optimizer ``Adam(lr=1e-2)``, a fresh state each call. ``self.params`` is
+        updated after every step, so a callback may call ``self.accuracy`` on held-out data.
         """
         X = as_index_array("X", X, ("N", "T"), high=self.model.input_size)
         labels = as_index_array("labels", labels, (X.shape[0],), high=self.num_classes)
         mask = as_mask("mask", mask, X.shape)
         optimizer = Adam(lr=1e-2) if optimizer is None else optimizer
         batches = classification_batches(self.model, X, labels, mask, batch_size, rng)
-        result = Trainer(self.model, self.params, optimizer, clip=clip).run(batches, steps, callbacks=callbacks)
+        trainer = Trainer(self.model, self.params, optimizer, clip=clip)
+
+        def sync(record):  # self.params follows the training, so callbacks can call self.accuracy
+            self.params = trainer.params
+
+        result = trainer.run(batches, steps, callbacks=[sync, *([callbacks] if callable(callbacks) else callbacks)])
         self.params = result.params
         self.history.extend(result.history)
         return result

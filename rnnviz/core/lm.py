@@ -122,8 +122,9 @@ class LanguageModel:
         step, and each stream's state is carried from one window to the next with no
         gradient across the cut. After the end of the text the streams start again
         from the zero state. Loss: mean nats per token. Each call starts a fresh
-        optimizer state (default ``Adam(lr=3e-3)``); ``self.params`` is updated even
-        when training stops early (the last finite parameters when it diverged).
+        optimizer state (default ``Adam(lr=3e-3)``); ``self.params`` is updated after
+        every step (a callback may call ``self.sample`` or ``self.loss``) and holds the
+        last finite parameters when training diverged.
         """
         ids = self._ids("data", data)
         batch_size = int(check_positive("batch_size", batch_size, integer=True))
@@ -140,7 +141,11 @@ class LanguageModel:
                     yield Batch(X, Y, reset_state=i == 0)
 
         trainer = Trainer(self.net, self.params, optimizer, clip=clip, stateful=True)
-        result = trainer.run(epochs(), steps, callbacks=callbacks)
+
+        def sync(record):  # self.params follows the training, so callbacks can sample or evaluate
+            self.params = trainer.params
+
+        result = trainer.run(epochs(), steps, callbacks=[sync, *([callbacks] if callable(callbacks) else callbacks)])
         self.params = result.params
         self.history.extend(result.history)
         return result
