@@ -306,3 +306,20 @@ def test_shuffled_batches_cover_each_epoch_and_are_reproducible():
     assert len(set(np.concatenate(a[:3]))) == 9  # no repeats inside an epoch
     with pytest.raises(TypeError, match="rng"):
         next(shuffled_batches(10, 3, 5))
+
+
+@pytest.mark.parametrize("cell", ["vanilla", "lstm"])
+def test_classification_objective_gradient_matches_finite_differences(cell, rng):
+    """The loss the loop minimizes for padded sequences (label at the last present step), float64."""
+    net = rv.Network(5, 3, 2, cell=cell)
+    params = {k: v + 0.3 * rng.standard_normal(v.shape) for k, v in net.init_params(rng).items()}
+    X = rng.integers(0, 5, (3, 6))
+    mask = np.array([[1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 1, 1], [1, 1, 0, 0, 0, 0]], dtype=bool)
+    b = classification_batch(net, X, np.array([1, 0, 1]), mask)
+
+    def loss(p):
+        return net.evaluate(p, b.X, b.targets, target_mask=b.target_mask, input_mask=b.input_mask).loss
+
+    ev = net.evaluate(params, b.X, b.targets, target_mask=b.target_mask, input_mask=b.input_mask)
+    report = rv.check_gradients(loss, params, ev.grads)
+    assert report.max_error < 1e-7, str(report)
