@@ -14,6 +14,7 @@ first executes; figures are ``go.FigureWidget``s changed inside ``fig.batch_upda
 from __future__ import annotations
 
 import html
+import os
 import time
 from collections.abc import Callable, Iterator
 from copy import deepcopy
@@ -21,7 +22,19 @@ from copy import deepcopy
 import ipywidgets as W
 import numpy as np
 
-__all__ = ["CSS", "LessonApp", "Message", "explained", "heading"]
+__all__ = ["CSS", "PLOTLY_LOADER", "STATIC_ENV", "LessonApp", "Message", "explained", "heading"]
+
+#: Set in the environment by the classroom app (rnnviz.app): figures then load plotly.js from the
+#: server's static files instead of carrying the 5 MB bundle in every figure's widget state.
+STATIC_ENV = "RNNVIZ_PLOTLY_STATIC"
+STATIC_NAME = "rnnviz-plotly-widget.js"
+#: A figure's ``_esm`` under the app: a tiny module that imports the bundle, resolved against the
+#: page's own address (so it works behind any host name or base URL).
+PLOTLY_LOADER = (
+    "const base = (document.body && document.body.dataset.baseUrl) || '/voila/';\n"
+    f"const mod = await import(new URL(base + 'static/{STATIC_NAME}', window.location.href).href);\n"
+    "export default mod.default;\n"
+)
 
 #: Classroom styling: larger type that reads on a projector, help text beside each control.
 CSS = """
@@ -137,7 +150,10 @@ class LessonApp(W.VBox):
         only when it is displayed *itself*; inside a box it would show the empty
         figure it was created with. Called whenever the app is displayed.
         """
+        static = os.environ.get(STATIC_ENV) == "1"
         for fig in self.figures():
+            if static and fig._esm != PLOTLY_LOADER:
+                fig._esm = PLOTLY_LOADER
             fig._widget_layout = deepcopy(fig._layout_obj._props)
             fig._widget_data = deepcopy(fig._data)
 

@@ -1,0 +1,92 @@
+"""The classroom app: Voila serving the lessons, configured for a class.
+
+``rnnviz app`` (see :mod:`rnnviz.cli`) runs :func:`serve`, which starts Voila on the
+``notebooks/`` folder with:
+
+* the index as the landing page (``/`` redirects to it) and no code cells shown;
+* pre-started kernels (``preheat``) so a lesson page is ready in about a second;
+* the 5 MB plotly.js widget bundle served once as a cacheable static file instead of
+  inside every figure's widget state (see :data:`PLOTLY_LOADER`);
+* an executor timeout, so a notebook that hangs becomes an error page;
+* culling of idle kernels: Voila does not shut a kernel down when its page closes,
+  so kernels nobody is connected to are reclaimed after ``cull_after`` seconds;
+* binding to 127.0.0.1 unless told otherwise, and an optional token.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+__all__ = ["NOTEBOOKS", "PLOTLY_LOADER", "STATIC_ENV", "serve", "voila_argv"]
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+from .widgets.base import PLOTLY_LOADER, STATIC_ENV, STATIC_NAME
+
+
+def _static_dir() -> str:
+    """A folder holding the plotly widget bundle under a fixed name, for Voila's static handler."""
+    import plotly
+
+    bundle = Path(plotly.__file__).parent / "package_data" / "widgetbundle.js"
+    folder = Path(tempfile.gettempdir()) / f"rnnviz-static-{plotly.__version__}"
+    folder.mkdir(exist_ok=True)
+    target = folder / STATIC_NAME
+    if target.is_symlink() or not target.exists() or target.stat().st_size != bundle.stat().st_size:
+        # a real copy: the static handler refuses files that resolve outside its folder
+        target.unlink(missing_ok=True)
+        tmp = folder / (STATIC_NAME + f".{os.getpid()}.tmp")
+        shutil.copyfile(bundle, tmp)
+        tmp.replace(target)
+    return str(folder)
+
+
+def voila_argv(
+    *, notebooks: Path = NOTEBOOKS, host: str = "127.0.0.1", port: int = 8866, token: str | None = None,
+    pool_size: int = 1, cull_after: int = 600, timeout: int = 120,
+) -> list[str]:
+    """The Voila command-line configuration of the app (also printed by ``rnnviz app --dry-run``)."""
+    argv = [
+        str(notebooks),
+        "--no-browser",
+        f"--Voila.ip={host}",
+        f"--Voila.port={port}",
+        "--Voila.port_retries=0",
+        "--VoilaConfiguration.template=lab",
+        "--VoilaConfiguration.theme=light",
+        "--VoilaConfiguration.strip_sources=True",
+        "--VoilaConfiguration.show_tracebacks=False",
+        f"--VoilaConfiguration.preheat_kernel={pool_size > 0}",
+        f"--VoilaConfiguration.default_pool_size={max(pool_size, 0)}",
+        f"--VoilaExecutor.timeout={timeout}",
+        f"--MappingKernelManager.cull_idle_timeout={cull_after}",
+        f"--MappingKernelManager.cull_interval={max(min(cull_after // 2, 60), 1)}",
+        "--MappingKernelManager.cull_connected=False",
+    ]
+    argv.append(f"--Voila.token={token}" if token else "--Voila.token=")
+    return argv
+
+
+def serve(argv: list[str]) -> None:
+    """Start the Voila app with ``argv`` (from :func:`voila_argv`); returns when the server stops."""
+    from tornado.web import RedirectHandler
+    from voila.app import Voila
+    from voila.utils import url_path_join  # noqa: F401  (present in voila 0.5)
+
+    class RnnvizVoila(Voila):
+        name = "rnnviz-app"
+
+        def setup_template_dirs(self):
+            super().setup_template_dirs()
+            self.static_paths.append(_static_dir())  # serves the plotly bundle at voila/static/
+
+        def init_handlers(self):
+            handlers = super().init_handlers()
+            index = url_path_join(self.server_url, "voila/render/index.ipynb")
+            # the landing page is the index of lessons, not a file listing
+            return [(url_path_join(self.server_url, r"/?"), RedirectHandler, {"url": index}), *handlers]
+
+    os.environ[STATIC_ENV] = "1"
+    RnnvizVoila.launch_instance(argv=argv)
