@@ -11,8 +11,14 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from rnnviz.lessons import LESSONS  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 CHECK = "nbval-check-output"
+TITLES = {lesson.notebook: f"{lesson.number}. {lesson.title} — rnnviz" for lesson in LESSONS}
+TITLES.update({"index.ipynb": "rnnviz — recurrent neural networks, step by step",
+               "core-tour.ipynb": "A tour of the core — rnnviz"})
 
 
 def refresh(path: Path) -> None:
@@ -29,6 +35,7 @@ def refresh(path: Path) -> None:
         else:
             cell.execution_count = None
             cell.outputs = []
+    nb.metadata["title"] = TITLES.get(path.name, path.stem)  # the page title under Voila
     nbformat.write(nb, path)
     print("refreshed", path.relative_to(ROOT))
 

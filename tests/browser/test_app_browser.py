@@ -1,0 +1,196 @@
+"""End to end: the classroom app served by ``rnnviz app``, driven in headless Chromium.
+
+For every page: it loads, shows no traceback or error text, every plotly figure is drawn
+with data, moving the main slider changes a figure, and bad input (typed text, a huge
+number in a slider's read-out) gives a readable message or is refused while the page keeps
+working. A screenshot of each page is saved under ``artifacts/browser/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from rnnviz.lessons import LESSONS
+
+from .harness import CHROMIUM, ROOT, browser_page, free_port, page_errors
+
+pytestmark = pytest.mark.browser
+
+SHOTS = ROOT / "artifacts" / "browser"
+# every notebook that exists (tests/test_notebooks.py checks that every lesson's notebook exists)
+PAGES = ["index.ipynb"] + [ls.notebook for ls in LESSONS if (ROOT / "notebooks" / ls.notebook).exists()]
+
+
+def _require_chromium():
+    if not Path(CHROMIUM).exists():
+        msg = f"{CHROMIUM} is missing: apt-get install -y chromium (scripts/test does this when run as root)"
+        if os.environ.get("CI"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    pytest.importorskip("playwright")
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    """``rnnviz app`` on a free loopback port, with its kernel pools filled before the tests start."""
+    _require_chromium()
+    port = free_port()
+    log_path = ROOT / "artifacts" / "browser" / "app.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = open(log_path, "w")
+    proc = subprocess.Popen([sys.executable, "-m", "rnnviz", "app", "--port", str(port), "--pool-size", "1"],
+                            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        pools = len(list((ROOT / "notebooks").glob("*.ipynb")))
+        while True:
+            assert proc.poll() is None, f"rnnviz app exited: {log_path.read_text()[-3000:]}"
+            text = log_path.read_text()
+            if text.count("is filled with") >= pools:
+                break
+            assert time.monotonic() < deadline, f"kernel pools not filled in 180 s: {text[-3000:]}"
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def page():
+    _require_chromium()
+    with browser_page((1400, 1600)) as p:
+        yield p
+
+
+PLOT_DATA_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(el =>
+    (el.data || []).map(tr => ({x: tr.x ? Array.from(tr.x).length : 0, y: tr.y ? Array.from(tr.y).length : 0,
+                                 z: tr.z ? Array.from(tr.z).length : 0,
+                                 sig: JSON.stringify([tr.x, tr.y, tr.z, tr.marker && tr.marker.color,
+                                                      tr.text]).slice(0, 200000)})))"""
+
+
+def _load(page, url: str, timeout_ms: int = 120_000) -> float:
+    start = time.monotonic()
+    page.goto(url, timeout=timeout_ms)
+    page.wait_for_function("() => { const r = document.querySelector('#rendered_cells');"
+                           " return r && getComputedStyle(r).display !== 'none'; }", timeout=timeout_ms)
+    # widgets render after the cells: wait until every plotly figure has drawn, and the count is stable
+    page.wait_for_function("""() => {
+        const plots = document.querySelectorAll('.js-plotly-plot');
+        const drawn = document.querySelectorAll('.js-plotly-plot .main-svg');
+        const boxes = document.querySelectorAll('.rnnviz-app, .rnnviz-index');
+        return boxes.length > 0 && plots.length * 1 <= drawn.length; }""", timeout=timeout_ms)
+    page.wait_for_timeout(1500)
+    return time.monotonic() - start
+
+
+def _plots(page):
+    return page.evaluate(PLOT_DATA_JS)
+
+
+def _wait_for_change(page, before, timeout_s: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if _plots(page) != before:
+            return True
+        page.wait_for_timeout(200)
+    return False
+
+
+@pytest.mark.parametrize("notebook", PAGES)
+def test_page_loads_draws_and_reacts(app_url, page, notebook):
+    nb_path = ROOT / "notebooks" / notebook
+    assert nb_path.exists(), f"{notebook} is listed as a lesson but notebooks/{notebook} does not exist"
+    seconds = _load(page, f"{app_url}/voila/render/{notebook}")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{nb_path.stem}.png"), full_page=True)
+    assert not page_errors(page), f"error text on {notebook}: {page_errors(page)}"
+    assert page.locator(".rnnviz-msg-error").count() == 0, page.locator(".rnnviz-msg-error").first.inner_text()
+    assert page.locator(".jp-InputArea-editor, .jp-CodeMirrorEditor").count() == 0, "code cells are visible"
+    title = json.loads(nb_path.read_text())["metadata"].get("title")
+    assert title and page.title() == title
+    if notebook == "index.ipynb":
+        cards = page.locator(".rnnviz-card")
+        assert cards.count() == len(LESSONS)
+        return
+    # navigation: back to the index, and on to the next lesson
+    links = [a.get_attribute("href") for a in page.locator("#rendered_cells a").all()]
+    assert "index.ipynb" in links, "the lesson links back to the index"
+    number = int(notebook[:2])
+    if number < len(LESSONS):
+        assert LESSONS[number].notebook in links, "the lesson links to the next one"
+    plots = _plots(page)
+    assert plots, f"{notebook} shows no plotly figure"
+    for i, traces in enumerate(plots):
+        assert any(t["x"] or t["y"] or t["z"] for t in traces), f"figure {i} of {notebook} is drawn without data"
+    # the main control: the first slider, moved with the keyboard as a student would
+    handle = page.locator(".noUi-handle").first
+    if page.locator(".noUi-handle").count():
+        before = _plots(page)
+        handle.focus()
+        for key in ("ArrowRight", "ArrowRight", "ArrowRight", "PageUp"):
+            handle.press(key)
+            page.wait_for_timeout(150)
+        assert _wait_for_change(page, before), f"moving the first slider of {notebook} changed no figure"
+        assert page.locator(".rnnviz-msg-error").count() == 0
+        # a huge number typed into the slider's read-out is clamped, not an error
+        readout = page.locator(".widget-readout").first
+        readout.fill("1e12")
+        readout.press("Enter")
+        page.wait_for_timeout(800)
+        assert not page_errors(page)
+    print(f"{notebook}: ready in {seconds:.1f} s")
+
+
+@pytest.mark.parametrize("notebook", PAGES[1:])
+def test_bad_text_gives_a_message_and_the_page_keeps_working(app_url, page, notebook):
+    _load(page, f"{app_url}/voila/render/{notebook}")
+    boxes = page.locator(".rnnviz-app input[type=text], .rnnviz-app textarea")
+    if boxes.count() == 0:
+        pytest.skip(f"{notebook} has no text input (its sliders are checked for clamping above)")
+    box = boxes.first
+    original = box.input_value()
+    shown = None
+    for bad in ("", "zzqx ### ~~~ \u2603", "word " * 5000):
+        box.fill(bad)
+        box.press("Enter")
+        try:
+            page.wait_for_selector(".rnnviz-msg-error", timeout=4000)
+            shown = page.locator(".rnnviz-msg-error").first.inner_text()
+            break
+        except Exception:
+            continue
+    assert shown, f"no readable message for an empty, unknown or huge text in {notebook}"
+    assert "Traceback" not in shown and len(shown) < 600
+    assert not page_errors(page)
+    before = _plots(page)
+    box.fill(original)
+    box.press("Enter")
+    page.wait_for_function("() => document.querySelectorAll('.rnnviz-msg-error').length === 0", timeout=10_000)
+    assert _plots(page), "figures are still there after recovering"
+    del before
+
+
+def test_the_landing_page_is_the_index(app_url, page):
+    page.goto(app_url + "/")
+    page.wait_for_selector(".rnnviz-card", timeout=60_000)
+    assert page.url.endswith("/voila/render/index.ipynb")
+
+
+def test_plotly_is_served_once_as_a_static_file(app_url):
+    body = urllib.request.urlopen(f"{app_url}/voila/static/rnnviz-plotly-widget.js", timeout=30).read()
+    assert len(body) > 1_000_000  # the plotly.js widget bundle, fetched once and cached by the browser
