@@ -31,7 +31,7 @@ def test_reordering_keeps_the_bag_of_words_bars_and_changes_the_rnn_bars():
     assert app.same_bag and "identical" in app.fig.layout.annotations[0].text
     assert "Same bag of words" in app.summary.value
     # the bars show h_T: the last column of each unrolled heatmap
-    assert np.allclose(np.array(app.fig.data[6].z, float)[:, -1], h_a)
+    assert np.allclose(np.array(app.fig.data[8].z, float)[:, -1], h_a)
 
     app.text_b.value = "the dog bit the man"  # the same sentence: the same state
     assert np.allclose(_y(app.fig.data[3]), h_a) and app.state_distance == 0
@@ -45,17 +45,18 @@ def test_examples_and_slots_show_the_length_problem():
     app = CompareApp(slots=6)
     app.example.value = "different lengths"
     assert (app.text_a.value, app.text_b.value) == EXAMPLES["different lengths"]
-    slots = np.array(app.fig.data[4].z, dtype=float)  # rows A (5 words), B (9 words); 9 columns
+    slots = np.vstack([np.array(app.fig.data[i].z, dtype=float) for i in (4, 5)])  # A (5 words), B (9 words)
     assert slots.shape == (2, 9)
     assert slots[0, :5].tolist() == [1] * 5 and slots[0, 5] == 0 and np.isnan(slots[0, 6:]).all()  # one empty slot
     assert slots[1, :6].tolist() == [1] * 6 and slots[1, 6:].tolist() == [2, 2, 2]  # three words without a slot
-    assert app.fig.data[4].text[1][6:] == ["the", "old", "man"]
+    assert app.fig.data[5].text[0][6:] == ["the", "old", "man"]
     assert "the old man" in app.summary.value and "5 and 9 time-stamps" in app.summary.value
-    assert np.array(app.fig.data[7].z).shape == (8, 9) and list(app.fig.layout.xaxis5.ticktext)[-1] == "man"
+    assert np.array(app.fig.data[9].z).shape == (8, 9) and list(app.fig.layout.xaxis6.ticktext)[-1] == "man"
+    assert np.array(app.fig.data[8].z).shape == (8, 5)  # the RNN just runs fewer steps on A
     app.slots.value = 10  # now both fit, with empty slots
-    slots = np.array(app.fig.data[4].z, dtype=float)
+    slots = np.vstack([np.array(app.fig.data[i].z, dtype=float) for i in (4, 5)])
     assert slots.shape == (2, 10) and (slots == 2).sum() == 0 and (slots == 0).sum() == 5 + 1
-    assert list(app.fig.data[5].x) == [10.5, 10.5]
+    assert list(app.fig.data[6].x) == list(app.fig.data[7].x) == [10.5, 10.5]
     app.text_a.value = "the man bit the dog"  # typing takes the dropdown off the example
     assert app.example.value == "(your own sentences)"
 

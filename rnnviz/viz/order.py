@@ -6,8 +6,8 @@ arrays computed by the core, inside one ``batch_update``.
 
 Trace order of :func:`compare_figure` (see ``COMPARE_TRACES``):
 0 counts of A, 1 counts of B (bars over words), 2 h_T of A, 3 h_T of B (bars over units),
-4 the fixed-input slots (heatmap, rows A and B), 5 the end of the input layer (a line),
-6 h_t of A over time, 7 h_t of B over time (heatmaps, units x words).
+4 A's and 5 B's fixed-input slots (one-row heatmaps), 6 and 7 the end of the input layer
+(lines), 8 h_t of A and 9 h_t of B over time (heatmaps, units x words).
 
 Trace order of :func:`training_figure` (see ``TRAINING_TRACES``):
 0 bag-of-words accuracy, 1 RNN accuracy, 2 chance, 3 bag-of-words probabilities,
@@ -40,7 +40,8 @@ SLOT_EMPTY, SLOT_FILLED, SLOT_DROPPED = 0, 1, 2
 #: discrete colours of the fixed-input slots: empty (missing input), filled, a word with no slot
 SLOT_COLORS = ((SLOT_EMPTY, "#e5e7eb"), (SLOT_FILLED, "#bfdbfe"), (SLOT_DROPPED, "#fca5a5"))
 
-COMPARE_TRACES = ("counts A", "counts B", "h_T A", "h_T B", "slots", "input layer end", "h_t A", "h_t B")
+COMPARE_TRACES = ("counts A", "counts B", "h_T A", "h_T B", "slots A", "slots B", "input end A", "input end B",
+                  "h_t A", "h_t B")
 TRAINING_TRACES = ("accuracy bow", "accuracy rnn", "chance", "probs bow", "probs rnn", "history bow", "history rnn")
 
 
@@ -54,39 +55,43 @@ def _discrete_scale(pairs, zmax):
 
 # =========================================================================== two sentences
 def compare_figure(hidden_size: int) -> go.FigureWidget:
-    """Bag-of-words counts and RNN states of two sentences, and what each model does with their lengths."""
+    """Bag-of-words counts and RNN states of two sentences; below, one row per sentence: what a fixed-input
+    network does with its length (left) and the RNN unrolled over it (right)."""
     fig = make_subplots(
-        rows=3, cols=2, specs=[[{}, {}], [{"rowspan": 2}, {}], [None, {}]],
-        row_heights=[0.42, 0.29, 0.29], horizontal_spacing=0.1, vertical_spacing=0.13,
+        rows=3, cols=2, row_heights=[0.44, 0.28, 0.28], horizontal_spacing=0.1, vertical_spacing=0.12,
         subplot_titles=("bag of words: count of each word", "RNN: final hidden state h_T",
-                        "a fixed-input network: one input slot per word", "RNN unrolled over A: h_t after each word",
-                        "RNN unrolled over B"),
+                        "A in a fixed-input network", "RNN unrolled over A",
+                        "B in a fixed-input network", "RNN unrolled over B"),
     )
     fig.add_bar(name="sentence A", marker_color=A_COLOR, legendgroup="A", row=1, col=1)
     fig.add_bar(name="sentence B", marker_color=B_COLOR, legendgroup="B", row=1, col=1)
     fig.add_bar(name="sentence A", marker_color=A_COLOR, legendgroup="A", showlegend=False, row=1, col=2)
     fig.add_bar(name="sentence B", marker_color=B_COLOR, legendgroup="B", showlegend=False, row=1, col=2)
-    fig.add_heatmap(name="slots", zmin=-0.5, zmax=2.5, showscale=False, xgap=3, ygap=3,
-                    colorscale=_discrete_scale([(v + 0.5, c) for v, c in SLOT_COLORS], 3.0),
-                    texttemplate="%{text}", textfont=dict(size=12), hovertemplate="%{customdata}<extra></extra>",
-                    row=2, col=1)
-    fig.add_scatter(name="end of the input layer", mode="lines", line=dict(color="#dc2626", width=3, dash="dash"),
-                    showlegend=False, hoverinfo="name", row=2, col=1)
+    for row, name in ((2, "A"), (3, "B")):
+        fig.add_heatmap(name=f"slots of {name}", zmin=-0.5, zmax=2.5, showscale=False, xgap=3,
+                        colorscale=_discrete_scale([(v + 0.5, c) for v, c in SLOT_COLORS], 3.0),
+                        texttemplate="%{text}", textfont=dict(size=12), hovertemplate="%{customdata}<extra></extra>",
+                        row=row, col=1)
+    for row in (2, 3):
+        fig.add_scatter(name="end of the input layer", mode="lines", line=dict(color="#dc2626", width=3, dash="dash"),
+                        showlegend=False, hoverinfo="name", row=row, col=1)
     for row, name in ((2, "A"), (3, "B")):
         fig.add_heatmap(name=f"h_t of {name}", colorscale="RdBu", reversescale=True, zmin=-1, zmax=1, xgap=1, ygap=1,
                         showscale=row == 2,
-                        colorbar=dict(title=dict(text="h_t"), len=0.5, y=0.27, thickness=12),
+                        colorbar=dict(title=dict(text="h_t", side="right"), len=0.5, y=0.26, thickness=12,
+                                      tickvals=[-1, -0.5, 0, 0.5, 1]),
                         hovertemplate="after '%{customdata}'<br>unit %{y}: %{z:.3f}<extra></extra>",
                         row=row, col=2)
     fig.update_yaxes(title_text="count", dtick=1, rangemode="tozero", row=1, col=1)
     fig.update_xaxes(title_text="hidden unit", dtick=1, row=1, col=2)
     fig.update_yaxes(range=[-1.05, 1.05], row=1, col=2)
-    fig.update_yaxes(tickvals=[0, 1], ticktext=["A", "B"], autorange="reversed", row=2, col=1)
-    fig.update_xaxes(title_text="input slot", dtick=1, row=2, col=1)
     for row in (2, 3):
+        fig.update_yaxes(showticklabels=False, row=row, col=1)
+        fig.update_xaxes(dtick=1, row=row, col=1)
         fig.update_yaxes(title_text="unit", autorange="reversed", row=row, col=2)
-    fig.update_layout(height=760, margin=dict(l=60, r=30, t=60, b=40), template="plotly_white", barmode="group",
-                      legend=dict(orientation="h", x=0.0, y=1.08))
+    fig.update_xaxes(title_text="input slot", row=3, col=1)
+    fig.update_layout(height=820, margin=dict(l=60, r=30, t=60, b=40), template="plotly_white", barmode="group",
+                      legend=dict(orientation="h", x=0.0, y=1.07))
     return go.FigureWidget(fig)
 
 
@@ -107,6 +112,21 @@ def slot_layout(lengths: Sequence[int], slots: int) -> np.ndarray:
     return out
 
 
+def _slot_texts(words: Sequence[str], row: np.ndarray, slots: int) -> tuple[list[str], list[str]]:
+    text, hover = [], []
+    for j in range(len(row)):
+        if j < len(words):
+            text.append(words[j])
+            hover.append(f"word {j + 1} '{words[j]}': " + ("in slot" if row[j] == SLOT_FILLED else "no slot: lost"))
+        elif j < slots:
+            text.append("(empty)")
+            hover.append(f"slot {j + 1}: no word, a missing input")
+        else:
+            text.append("")
+            hover.append("")
+    return text, hover
+
+
 def update_compare_figure(fig: go.FigureWidget, words_a: Sequence[str], words_b: Sequence[str],
                           shown_words: Sequence[str], counts_a, counts_b, states_a, states_b, slots: int,
                           titles: Sequence[str] | None = None) -> None:
@@ -114,28 +134,13 @@ def update_compare_figure(fig: go.FigureWidget, words_a: Sequence[str], words_b:
 
     shown_words: the words on the bag-of-words axis; counts_a/b: their counts (len(shown_words),);
     states_a (T_A, H), states_b (T_B, H): the RNN's h_t after each word (the last row is h_T).
-    titles: optional new texts for the five subplot titles.
+    titles: optional new texts for the six subplot titles.
     """
     states_a, states_b = np.asarray(states_a, float), np.asarray(states_b, float)
     H = states_a.shape[1]
     units = np.arange(1, H + 1)
     grid = slot_layout([len(words_a), len(words_b)], slots)
     P = grid.shape[1]
-    text, hover = [], []
-    for words, row in zip((words_a, words_b), grid):
-        t_row, h_row = [], []
-        for j in range(P):
-            if j < len(words):
-                t_row.append(words[j])
-                h_row.append(f"word {j + 1} '{words[j]}': " + ("in slot" if row[j] == SLOT_FILLED else "no slot: dropped"))
-            elif j < slots:
-                t_row.append("(empty)")
-                h_row.append(f"slot {j + 1}: no word, a missing input")
-            else:
-                t_row.append("")
-                h_row.append("")
-        text.append(t_row)
-        hover.append(h_row)
     T_max = max(len(words_a), len(words_b))
     with fig.batch_update():
         d = fig.data
@@ -143,19 +148,22 @@ def update_compare_figure(fig: go.FigureWidget, words_a: Sequence[str], words_b:
         d[1].x, d[1].y = list(shown_words), np.asarray(counts_b, float)
         d[2].x, d[2].y = units, states_a[-1]
         d[3].x, d[3].y = units, states_b[-1]
-        d[4].x, d[4].y, d[4].z = np.arange(1, P + 1), [0, 1], grid
-        d[4].text, d[4].customdata = text, hover
-        d[5].x, d[5].y = [slots + 0.5, slots + 0.5], [-0.5, 1.5]
-        for trace, words, states in ((d[6], words_a, states_a), (d[7], words_b, states_b)):
+        for i, words in enumerate((words_a, words_b)):
+            text, hover = _slot_texts(words, grid[i], slots)
+            d[4 + i].x, d[4 + i].y, d[4 + i].z = np.arange(1, P + 1), [0], grid[i : i + 1]
+            d[4 + i].text, d[4 + i].customdata = [text], [hover]
+            d[6 + i].x, d[6 + i].y = [slots + 0.5, slots + 0.5], [-0.5, 0.5]
+        for trace, words, states in ((d[8], words_a, states_a), (d[9], words_b, states_b)):
             T = len(words)
             trace.x, trace.y, trace.z = np.arange(1, T + 1), units, states.T  # (H, T)
             trace.customdata = np.broadcast_to(np.array(words, dtype=object), (H, T)).tolist()
-        fig.layout.xaxis3.range = [0.5, P + 0.5]
-        for axis, words in ((fig.layout.xaxis4, words_a), (fig.layout.xaxis5, words_b)):
+        for axis in (fig.layout.xaxis3, fig.layout.xaxis5):
+            axis.range = [0.5, P + 0.5]
+        for axis, words in ((fig.layout.xaxis4, words_a), (fig.layout.xaxis6, words_b)):
             axis.range = [0.5, T_max + 0.5]
             axis.tickvals = list(range(1, len(words) + 1))
             axis.ticktext = list(words)
-        fig.layout.yaxis4.dtick = fig.layout.yaxis5.dtick = max(1, H // 8)
+        fig.layout.yaxis4.dtick = fig.layout.yaxis6.dtick = max(1, H // 8)
         if titles is not None:
             for annotation, title in zip(fig.layout.annotations, titles):
                 annotation.text = title

@@ -132,10 +132,11 @@ class CompareApp(LessonApp):
                     "<b>Top left</b>: the bag of words, c<sub>v</sub> = how often word v occurs. "
                     "<b>Top right</b>: the RNN's state after the last word, h<sub>T</sub> (an untrained RNN with random "
                     "weights: it already tells the orders apart; training teaches it which differences matter). "
-                    "<b>Bottom left</b>: a conventional network needs a fixed number of inputs, one slot per word: "
-                    "grey slots get no word (missing inputs), red words get no slot. "
-                    "<b>Bottom right</b>: the RNN instead runs one time-stamp per word with the same weights, so a "
-                    "longer sentence just gets more columns; blue/red is each unit's value in h<sub>t</sub>."),
+                    "<b>Below</b>, one row per sentence. <b>Left</b>: a conventional network needs a fixed number of inputs, one "
+                    "slot per word (blue): grey slots get no word (missing inputs), red words get no slot (lost). "
+                    "<b>Right</b>: the RNN instead runs one time-stamp per word with the same weights, so a longer "
+                    "sentence just gets more columns; red/blue is each unit's value in h<sub>t</sub>, and the last "
+                    "column is the h<sub>T</sub> above."),
             W.HTML(f'<div class="rnnviz-help" style="max-width:1100px">{_words_html(self.vocab)}</div>'),
             explained(self.example, "load a prepared pair: reordered words, different lengths, same meaning in other words"),
             explained(self.text_a, "type a sentence with the words above and press Enter"),
@@ -193,9 +194,11 @@ class CompareApp(LessonApp):
         bag_title = ("bag of words: <b>identical</b> count vectors" if self.same_bag
                      else "bag of words: the count vectors differ")
         rnn_title = (f"RNN: final hidden state h_T, ||h_T(A) - h_T(B)|| = {self.state_distance:.2f}")
-        titles = (bag_title, rnn_title, f"a fixed-input network with {slots} input slots",
-                  f"RNN unrolled over A: {len(words_a)} time-stamps", f"RNN unrolled over B: {len(words_b)} time-stamps")
+        titles = (bag_title, rnn_title, f"A in a fixed-input network with {slots} slots",
+                  f"RNN unrolled over A: {len(words_a)} time-stamps", f"B in a fixed-input network with {slots} slots",
+                  f"RNN unrolled over B: {len(words_b)} time-stamps")
         update_compare_figure(self.fig, words_a, words_b, shown, c_a[ids], c_b[ids], states_a, states_b, slots, titles)
+        self.sync_figures()  # changes made before a page connects (Voila runs the notebook first) must be in the state
         self.summary.value = self._explain(words_a, words_b, slots)
 
     def _explain(self, words_a, words_b, slots) -> str:
@@ -258,7 +261,8 @@ class TrainProbeApp(LessonApp):
         self.lr = W.FloatLogSlider(value=lr, base=10, min=-4, max=-1, step=0.25, description="learning rate", style=s,
                                    layout=wide, readout_format=".1e", continuous_update=False)
         self.bow_model = W.ToggleButtons(options=["logistic", "MLP"], value=bow_model, description="bag of words",
-                                         style={"description_width": "130px", "button_width": "90px"})
+                                         style={"description_width": "130px", "button_width": "90px"},
+                                         layout=W.Layout(width="380px", flex="0 0 auto"))
         self.seed = W.BoundedIntText(value=seed, min=0, max=9999, description="seed", style=s,
                                      layout=W.Layout(width="230px"))
         self.train_button = W.Button(description="Train both", icon="play", button_style="primary")
@@ -287,7 +291,8 @@ class TrainProbeApp(LessonApp):
             explained(self.bow_model, "logistic regression on the counts, or a one-hidden-layer network (the "
                                       "chapter's 'conventional neural network'): both stay at 50%"),
             explained(self.seed, "the same seed and settings give exactly the same curves; change it for another run"),
-            explained(self.train_button, "start again from random weights and train both models with the settings above"),
+            explained(self.train_button, "start again from random weights and train both models with the settings "
+                                         "above (they take effect here)"),
             self.progress,
             self.status,
             explained(self.probe_text, "a sentence both models classify; type your own with the words of lesson 1"),
@@ -302,6 +307,8 @@ class TrainProbeApp(LessonApp):
         self.next_button.on_click(lambda _: self.run_guarded(self.next_sentence))
         self.restore_button.on_click(lambda _: self.run_guarded(self.restore))
         self.watch(self.probe_text, self.update)
+        for control in (self.train_size, self.steps, self.hidden, self.lr, self.bow_model, self.seed):
+            self.watch(control, self._settings_changed)
         self._init_models()
         self.run = None
         self._probe_index = 0
@@ -314,6 +321,10 @@ class TrainProbeApp(LessonApp):
         self._set_probe(self._probe_index)
 
     # ------------------------------------------------------------------ models
+    def _settings_changed(self) -> None:
+        self._checked_settings()
+        self.status.value = "Settings changed: press <b>Train both</b> to train with them."
+
     def _init_models(self) -> None:
         seed = int(self.seed.value)
         V, K = len(self.vocab), len(self.class_names)
@@ -441,6 +452,7 @@ class TrainProbeApp(LessonApp):
         self.p_bow, self.p_rnn = p_bow, p_rnn
         texts, hb, hr = zip(*self._history)
         update_probe(self.fig, p_bow, p_rnn, texts, hb, hr)
+        self.sync_figures()  # see CompareApp.update
         original = self.test.sentences[self._probe_index]
         if text == original:
             truth = f"held-out sentence #{self._probe_index}, true class: <b>{self.class_names[self.test.y[self._probe_index]]}</b>"
