@@ -146,6 +146,8 @@ def test_shuffling_never_moves_the_bag_of_words_but_moves_the_rnn(trained):
     assert app.probe_text.value == original and np.allclose(app.p_rnn, p_rnn)
     app.next_button.click()  # a new sentence starts a new history
     assert app.probe_text.value != original and len(app.fig.data[5].y) == 1
+    app.select_sentence(0)
+    assert app.probe_text.value == app.test.sentences[0] and len(app.fig.data[6].y) == 1
 
 
 def test_probe_bad_input_then_recovery(trained):
@@ -168,8 +170,10 @@ def test_out_of_range_settings_from_the_websocket_are_refused():
     assert app.message.kind == "error" and "learning rate" in app.message.text
     assert not app.train_button.disabled
     app.lr.value = 1e-2
+    assert "press <b>Train both</b>" in app.status.value  # a setting changed: nothing retrains by itself
     app.train_button.click()
     assert app.message.kind == "" and app.run.steps == 20
+    assert type(app.bow.model).__name__ == "BagOfWordsLogistic" and app.run.bow == 0.5
 
 
 # =========================================================================== exercise checkers

@@ -141,8 +141,8 @@ class CompareApp(LessonApp):
             explained(self.example, "load a prepared pair: reordered words, different lengths, same meaning in other words"),
             explained(self.text_a, "type a sentence with the words above and press Enter"),
             explained(self.text_b, "reorder A's words here: the bag of words stays the same, the RNN's state does not"),
-            explained(self.slots, "how many words the fixed-input network can take: shorter sentences leave empty "
-                                  "slots, longer ones lose their last words"),
+            explained(self.slots, "how many words the fixed-input network takes: short sentences leave slots empty, "
+                                  "long ones lose words"),
             self.summary,
             self.fig,
         ])
@@ -260,9 +260,8 @@ class TrainProbeApp(LessonApp):
                                   layout=wide, continuous_update=False)
         self.lr = W.FloatLogSlider(value=lr, base=10, min=-4, max=-1, step=0.25, description="learning rate", style=s,
                                    layout=wide, readout_format=".1e", continuous_update=False)
-        self.bow_model = W.ToggleButtons(options=["logistic", "MLP"], value=bow_model, description="bag of words",
-                                         style={"description_width": "130px", "button_width": "90px"},
-                                         layout=W.Layout(width="380px", flex="0 0 auto"))
+        self.bow_model = W.Dropdown(options=[("logistic regression", "logistic"), ("MLP, 16 hidden units", "MLP")],
+                                    value=bow_model, description="bag of words", style=s, layout=wide)
         self.seed = W.BoundedIntText(value=seed, min=0, max=9999, description="seed", style=s,
                                      layout=W.Layout(width="230px"))
         self.train_button = W.Button(description="Train both", icon="play", button_style="primary")
@@ -401,6 +400,10 @@ class TrainProbeApp(LessonApp):
         return self.run
 
     # ------------------------------------------------------------------ probe
+    def select_sentence(self, index: int) -> None:
+        """Probe held-out sentence number ``index``, with a fresh shuffle history."""
+        self._set_probe(index)
+
     def _set_probe(self, index: int) -> None:
         self._probe_index = int(index) % len(self.test.sentences)
         self._history, self._history_bag = [], None
