@@ -18,6 +18,10 @@ Every cell has the same interface:
   time-stamps at once: ``project(params, x) -> u = W_xh x + b`` (linear, any leading
   dimensions) and ``recur_forward(params, u, state)``. ``step_forward`` is literally
   ``recur_forward(params, project(params, x), state)``.
+* Likewise the gradient of W_hh summed over a sequence, sum_t dA_t^T h_{t-1}, is one
+  matrix product of the stacked dA_t and h_{t-1}: ``recur_backward(..., hh_grad=False)``
+  leaves W_hh out of a step's grads and ``sequence_hh_grad(params, dU, caches)`` computes
+  the sum for all time-stamps at once (what BPTT does unless it is asked for every copy).
 
 ``x`` may also be integer token ids of shape (N,) (or (T, N)): ``W_xh x_t`` of a
 one-hot x_t is then the column ``W_xh[:, id]``, looked up instead of multiplied.
@@ -66,13 +70,27 @@ ACTIVATIONS = {
 
 
 def sigmoid(a: np.ndarray) -> np.ndarray:
-    """Logistic function, written so large |a| neither overflows nor warns."""
-    e = np.exp(-np.abs(a))
-    return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    """Logistic function 1 / (1 + e^{-a}).
+
+    For a < -709 e^{-a} overflows to inf and 1 / inf = 0 is the right answer, so the
+    overflow is silenced rather than avoided (one exp, computed in place: this is a hot path).
+    """
+    s = np.array(a, dtype=np.result_type(a, 1.0))  # a float copy to work in
+    np.negative(s, out=s)
+    with np.errstate(over="ignore"):
+        np.exp(s, out=s)
+    s += 1.0
+    np.reciprocal(s, out=s)
+    return s if s.ndim else s[()]
 
 
 def _is_ids(x: np.ndarray) -> bool:
     return x.dtype.kind in "iu"
+
+
+def _sum_outer(dA: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """sum_t dA_t^T B_t for dA (T, N, G) and B (T, N, H): one (G, T*N) @ (T*N, H) product."""
+    return dA.reshape(-1, dA.shape[-1]).T @ B.reshape(-1, B.shape[-1])
 
 
 class Cell:
@@ -130,16 +148,20 @@ class Cell:
         Where ``mask`` is False the input is absent: it contributes nothing (x = 0).
         """
         W = params["W_xh"]
+        b = params["b_h"] if self.has_input_bias else np.zeros(W.shape[0], W.dtype)
         if _is_ids(x):
-            u = W.T[x]  # (..., G): the column of W_xh that a one-hot x selects
+            # W_xh x + b_h of a one-hot x is a column of W_xh plus b_h: look the rows of
+            # the table (W_xh^T + b_h) up, one row per id
+            table = W.T.copy(order="C")  # (V, G)
+            table += b
+            u = table[x]  # (..., G)
             if mask is not None:
-                u = u * mask[..., None]
+                u[~mask] = b  # absent input: x = 0 leaves b_h
         else:
             if mask is not None:
                 x = np.where(mask[..., None], x, 0.0)  # an absent x_t may hold NaN: select, not multiply
             u = x @ W.T
-        if self.has_input_bias:
-            u = u + params["b_h"]
+            u += b
         return u
 
     def project_backward(
@@ -157,8 +179,14 @@ class Cell:
             du_in = du2
         W = params["W_xh"]
         if _is_ids(x):
-            dWT = np.zeros((W.shape[1], G), dtype=du.dtype)
-            np.add.at(dWT, x.reshape(-1), du_in)
+            # dL/dW_xh[:, v] = sum of du over the (t, n) whose token is v. Grouping the
+            # positions by token and summing each group is much faster than np.add.at.
+            ids = x.reshape(-1)
+            order = np.argsort(ids, kind="stable")  # positions, grouped by token
+            tokens, starts = np.unique(ids[order], return_index=True)
+            dWT = np.zeros((W.shape[1], G), dtype=du.dtype)  # (V, G)
+            for v, rows in zip(tokens, np.split(order, starts[1:])):
+                dWT[v] = du_in[rows].sum(axis=0)
             grads = {"W_xh": dWT.T.copy()}
             dx = None
         else:
@@ -189,8 +217,18 @@ class Cell:
     def recur_forward(self, params: Params, u: np.ndarray, state: State):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def recur_backward(self, params: Params, dstate: State, cache):  # pragma: no cover - abstract
+    def recur_backward(self, params: Params, dstate: State, cache, *, hh_grad: bool = True):  # pragma: no cover
         raise NotImplementedError
+
+    def sequence_hh_grad(self, params: Params, dU: np.ndarray, caches) -> np.ndarray:
+        """dL/dW_hh summed over a whole sequence, from each step's du (T, N, G) and cache.
+
+        In the vanilla, layer-norm and LSTM cells W_hh h_{t-1} is added to u_t, so the
+        gradient reaching that product is du_t, and the sum of the copies
+        sum_t du_t^T h_{t-1} is one product of (G, T*N) by (T*N, H).
+        """
+        H_prev = np.stack([c.h_prev for c in caches])  # (T, N, H)
+        return _sum_outer(dU, H_prev)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(input_size={self.input_size}, hidden_size={self.hidden_size})"
@@ -221,15 +259,17 @@ class VanillaRNNCell(Cell):
 
     def recur_forward(self, params, u, state):
         (h_prev,) = state
-        a = u + h_prev @ params["W_hh"].T  # (N, H)
+        a = h_prev @ params["W_hh"].T  # (N, H)
+        a += u  # a_t = W_xh x_t + b_h + W_hh h_{t-1}
         h = self._phi(a)
         return (h,), VanillaCache(None, None, h_prev, a, h)
 
-    def recur_backward(self, params, dstate, cache):
+    def recur_backward(self, params, dstate, cache, *, hh_grad=True):
         (dh,) = dstate
         da = dh * self._dphi(cache.h)  # dh/da = Phi'(a)
         dh_prev = da @ params["W_hh"]  # da/dh_{t-1} = W_hh
-        return da, (dh_prev,), {"W_hh": da.T @ cache.h_prev}
+        grads = {"W_hh": da.T @ cache.h_prev} if hh_grad else {}  # da/dW_hh: h_{t-1}
+        return da, (dh_prev,), grads
 
     def __repr__(self) -> str:
         return f"VanillaRNNCell({self.input_size}, {self.hidden_size}, activation={self.activation!r})"
@@ -276,7 +316,8 @@ class LayerNormRNNCell(Cell):
 
     def recur_forward(self, params, u, state):
         (h_prev,) = state
-        a = u + h_prev @ params["W_hh"].T
+        a = h_prev @ params["W_hh"].T  # (N, H)
+        a += u
         mu = a.mean(axis=-1, keepdims=True)
         centered = a - mu
         # (1/p) sum a**2 - mu**2 computed as (1/p) sum (a - mu)**2: equal, without the cancellation
@@ -285,14 +326,15 @@ class LayerNormRNNCell(Cell):
         h = np.tanh(params["gamma"] * z + params["beta"])
         return (h,), LayerNormCache(None, None, h_prev, a, mu, sigma, z, h)
 
-    def recur_backward(self, params, dstate, cache):
+    def recur_backward(self, params, dstate, cache, *, hh_grad=True):
         (dh,) = dstate
         ds = dh * (1.0 - cache.h * cache.h)  # through tanh
         grads = {"gamma": (ds * cache.z).sum(axis=0), "beta": ds.sum(axis=0)}
         dz = ds * params["gamma"]
         # d z / d a for z = (a - mu) / sigma, with mu and sigma functions of a:
         da = (dz - dz.mean(axis=-1, keepdims=True) - cache.z * (dz * cache.z).mean(axis=-1, keepdims=True)) / cache.sigma
-        grads["W_hh"] = da.T @ cache.h_prev
+        if hh_grad:
+            grads["W_hh"] = da.T @ cache.h_prev
         return da, (da @ params["W_hh"],), grads
 
 
@@ -334,7 +376,8 @@ class LSTMCell(Cell):
     def recur_forward(self, params, u, state):
         h_prev, c_prev = state
         H = self.hidden_size
-        z = u + h_prev @ params["W_hh"].T  # (N, 4H)
+        z = h_prev @ params["W_hh"].T  # (N, 4H)
+        z += u
         ifo = sigmoid(z[:, : 3 * H])
         i, f, o = ifo[:, :H], ifo[:, H : 2 * H], ifo[:, 2 * H :]
         g = np.tanh(z[:, 3 * H :])
@@ -343,7 +386,7 @@ class LSTMCell(Cell):
         h = o * tanh_c
         return (h, c), LSTMCache(None, None, h_prev, c_prev, i, f, o, g, c, tanh_c, h)
 
-    def recur_backward(self, params, dstate, cache):
+    def recur_backward(self, params, dstate, cache, *, hh_grad=True):
         dh, dc = dstate
         k = cache
         dc = dc + dh * k.o * (1.0 - k.tanh_c * k.tanh_c)  # h = o tanh(c)
@@ -357,7 +400,8 @@ class LSTMCell(Cell):
             axis=1,
         )
         dh_prev = dz @ params["W_hh"]
-        return dz, (dh_prev, dc * k.f), {"W_hh": dz.T @ k.h_prev}
+        grads = {"W_hh": dz.T @ k.h_prev} if hh_grad else {}
+        return dz, (dh_prev, dc * k.f), grads
 
 
 # =========================================================================== GRU
@@ -401,43 +445,63 @@ class GRUCell(Cell):
         (h_prev,) = state
         H = self.hidden_size
         W = params["W_hh"]
-        rz = sigmoid(u[:, : 2 * H] + h_prev @ W[: 2 * H].T)
-        r, z = rz[:, :H], rz[:, H:]
         if self.reset_after:
-            hn = h_prev @ W[2 * H :].T + params["b_hn"]
+            hW = h_prev @ W.T  # (N, 3H): W_hr h, W_hz h, W_hn h in one product
+            rz = sigmoid(u[:, : 2 * H] + hW[:, : 2 * H])
+            r, z = rz[:, :H], rz[:, H:]
+            hn = hW[:, 2 * H :] + params["b_hn"]
             n = np.tanh(u[:, 2 * H :] + r * hn)
         else:
+            rz = sigmoid(u[:, : 2 * H] + h_prev @ W[: 2 * H].T)
+            r, z = rz[:, :H], rz[:, H:]
             hn = r * h_prev
             n = np.tanh(u[:, 2 * H :] + hn @ W[2 * H :].T)
         h = (1.0 - z) * n + z * h_prev
         return (h,), GRUCache(None, None, h_prev, r, z, n, hn, h)
 
-    def recur_backward(self, params, dstate, cache):
+    def recur_backward(self, params, dstate, cache, *, hh_grad=True):
         (dh,) = dstate
         k = cache
         H = self.hidden_size
         W = params["W_hh"]
         dn_pre = dh * (1.0 - k.z) * (1.0 - k.n * k.n)
         dz_pre = dh * (k.h_prev - k.n) * k.z * (1.0 - k.z)
-        dh_prev = dh * k.z
         grads = {}
         if self.reset_after:
-            dr = dn_pre * k.hn
+            dr_pre = dn_pre * k.hn * k.r * (1.0 - k.r)
             dhn = dn_pre * k.r  # gradient into W_hn h_{t-1} + b_hn
-            dW_n = dhn.T @ k.h_prev
-            dh_prev = dh_prev + dhn @ W[2 * H :]
+            dA = np.concatenate([dr_pre, dz_pre, dhn], axis=1)  # (N, 3H) gradient into W_hh h_{t-1}
+            dh_prev = dh * k.z + dA @ W
+            if hh_grad:
+                grads["W_hh"] = dA.T @ k.h_prev
             grads["b_hn"] = dhn.sum(axis=0)
         else:
             drh = dn_pre @ W[2 * H :]  # gradient into r * h_{t-1}
-            dr = drh * k.h_prev
-            dW_n = dn_pre.T @ k.hn
-            dh_prev = dh_prev + drh * k.r
-        dr_pre = dr * k.r * (1.0 - k.r)
-        drz = np.concatenate([dr_pre, dz_pre], axis=1)  # (N, 2H)
-        dh_prev = dh_prev + drz @ W[: 2 * H]
-        grads["W_hh"] = np.concatenate([drz.T @ k.h_prev, dW_n], axis=0)
-        du = np.concatenate([drz, dn_pre], axis=1)
+            dr_pre = drh * k.h_prev * k.r * (1.0 - k.r)
+            drz = np.concatenate([dr_pre, dz_pre], axis=1)  # (N, 2H)
+            dh_prev = dh * k.z + drh * k.r + drz @ W[: 2 * H]
+            if hh_grad:
+                grads["W_hh"] = np.concatenate([drz.T @ k.h_prev, dn_pre.T @ k.hn], axis=0)
+        du = np.concatenate([dr_pre, dz_pre, dn_pre], axis=1)  # (N, 3H)
         return du, (dh_prev,), grads
+
+    def sequence_hh_grad(self, params, dU, caches):
+        """sum_t dA_t^T B_t as products over all time-stamps at once.
+
+        The r and z rows are du^T h_{t-1} as in the other cells; the candidate's rows differ:
+        reset-after, W_hn h_{t-1} sits inside r * (W_hn h_{t-1} + b_hn), so dA = du_n * r;
+        original, W_hn multiplies r * h_{t-1}, so B = r * h_{t-1}.
+        """
+        H = self.hidden_size
+        H_prev = np.stack([c.h_prev for c in caches])  # (T, N, H)
+        dW_rz = _sum_outer(dU[..., : 2 * H], H_prev)  # (2H, H)
+        if self.reset_after:
+            dHN = dU[..., 2 * H :] * np.stack([c.r for c in caches])  # (T, N, H) into W_hn h_{t-1} + b_hn
+            dW_n = _sum_outer(dHN, H_prev)
+        else:
+            RH = np.stack([c.hn for c in caches])  # (T, N, H): r * h_{t-1}
+            dW_n = _sum_outer(dU[..., 2 * H :], RH)
+        return np.concatenate([dW_rz, dW_n], axis=0)
 
     def __repr__(self) -> str:
         return f"GRUCell({self.input_size}, {self.hidden_size}, reset_after={self.reset_after})"

@@ -105,11 +105,14 @@ def unroll_backward(
     for t in reversed(_order(T, cache.reverse)):
         dstate = (dstate[0] + dhs[t],) + tuple(dstate[1:])
         dh[t] = dstate[0]
-        dU[t], dstate, g = cell.recur_backward(params, dstate, steps[t])
+        # each step's W_hh copy is only formed when asked for; otherwise their sum is one product below
+        dU[t], dstate, g = cell.recur_backward(params, dstate, steps[t], hh_grad=keep_copies)
         for key, val in g.items():
             grads[key] = grads[key] + val if key in grads else val
             if keep_copies:
                 rec_copies.setdefault(key, [None] * T)[t] = val
+    if not keep_copies:
+        grads["W_hh"] = cell.sequence_hh_grad(params, dU, steps)  # sum_t dA_t^T h_{t-1}
     dX, in_grads = cell.project_backward(params, cache.x, dU, cache.mask)
     grads.update(in_grads)
     copies = None
