@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 BLUE, ORANGE, GREEN, GREY, RED, LIGHT = "#2563eb", "#ea580c", "#16a34a", "#9ca3af", "#dc2626", "#93c5fd"
-WEIGHT_COLORS = {"W_hh": BLUE, "W_xh": GREEN, "W_hy": ORANGE}
+WEIGHT_COLORS = {"W_hh": BLUE, "W_xh": GREEN, "W_hy": "#9333ea"}
 
 #: Trace indices by name, in the order :func:`bptt_figure` adds them.
 TRACES = {name: i for i, name in enumerate([

@@ -259,13 +259,13 @@ class BPTTApp(LessonApp):
                                continuous_update=False, layout=W.Layout(width="420px"))
         self.train_steps = W.IntSlider(value=train_steps, min=0, max=30, step=5, description="training steps",
                                        style=style, continuous_update=False)
-        self.weight = W.ToggleButtons(options=list(WEIGHTS), value=weight, description="weight",
-                                      style={"button_width": "70px", "description_width": "120px"})
+        self.weight = W.ToggleButtons(options=list(WEIGHTS), value=weight, style={"button_width": "70px"})
         self.t = W.IntSlider(value=T, min=1, max=T, description="time-stamp t", style=style)
         self.back_button = W.Button(description="◀ t − 1", tooltip="one step further back in time",
                                     layout=W.Layout(width="90px"))
         self.forward_button = W.Button(description="t + 1 ▶", tooltip="undo one step", layout=W.Layout(width="90px"))
-        self.play = W.Play(value=0, min=0, max=T - 1, step=1, interval=800, description="play")
+        self.play = W.Play(value=0, min=0, max=T - 1, step=1, interval=800, description="play",
+                            show_repeat=False)
         self.check_button = W.Button(description="Run gradient check", icon="check", button_style="info",
                                      layout=W.Layout(width="180px"))
         self.back_button.on_click(lambda _: self.run_guarded(lambda: self._step(-1)))
@@ -275,6 +275,9 @@ class BPTTApp(LessonApp):
         self.summary = W.HTML()
         self.fig = bptt_figure()
         steps_row = W.HBox([self.back_button, self.forward_button, self.play])
+        # ToggleButtons puts its description on a line of its own: a label beside it instead, aligned like the others
+        weight_row = W.HBox([W.HTML('<div style="text-align:right; padding-right:8px">weight</div>',
+                                    layout=W.Layout(width="120px")), self.weight])
         super().__init__([
             heading(self.title,
                     "A small RNN language model (p = 8 hidden units) reads the sentence one character at a time and "
@@ -285,7 +288,7 @@ class BPTTApp(LessonApp):
                                      f"{MIN_CHARS} to {MAX_CHARS} characters"),
             explained(self.train_steps, "Adam steps on this sentence before we look: 0 = random weights; "
                                         "more steps, lower losses and smaller gradients"),
-            explained(self.weight, "which shared weight's copies the heatmaps show: W_hh (p×p), W_xh (p×d), W_hy (d×p)"),
+            explained(weight_row, "which shared weight's copies the heatmaps show: W_hh (p×p), W_xh (p×d), W_hy (d×p)"),
             explained(self.t, "the time-stamp the backward pass has reached; copies s = T … t are in the running sum"),
             explained(steps_row, "◀ one more backward step (t → t−1), ▶ one back up; ▷ plays the whole pass from T to 1"),
             explained(self.check_button, "compares BPTT with finite differences on W_hh, W_xh and W_hy "
@@ -295,7 +298,8 @@ class BPTTApp(LessonApp):
             heading("How to read the panels", self._guide()),
             self.fig,
         ])
-        steps_row.tooltip = None  # explained() sets one; a Box with a tooltip fails to render (updateTooltip)
+        for box in (steps_row, weight_row):
+            box.tooltip = None  # explained() sets one; a Box with a tooltip fails to render in the browser (updateTooltip)
         self.watch(self.sentence, self._on_sentence)
         self.watch(self.train_steps, self._on_model)
         self.watch(self.weight, self.update)
@@ -405,20 +409,20 @@ class BPTTApp(LessonApp):
         for i, c in enumerate(s):
             label = html.escape("␣" if c == " " else c)
             style = "display:inline-block; min-width:1.1em; text-align:center; margin:1px; padding:1px 2px; border-radius:3px;"
-            if i == t - 1:
-                style += "background:#2563eb; color:white; font-weight:bold;"
+            if i == t - 1:  # orange: the current time-stamp, as in the bar charts
+                style += "background:#ea580c; color:white; font-weight:bold;"
             elif t <= i < len(s) - 1:  # inputs of the time-stamps t+1 .. T, already gone through backwards
                 style += "background:#dcfce7;"
-            if i == t:
-                style += "outline:2px solid #ea580c; font-weight:bold;"
+            if i == t:  # red: the true next character j_t, as in the dL/dy panel
+                style += "outline:2px solid #dc2626; font-weight:bold;"
             cells.append(f'<span style="{style}">{label}</span>')
         x, j = self.trace.tokens[self.trace.inputs[t - 1]], self.trace.tokens[self.trace.targets[t - 1]]
         return (
             '<div style="font-family:monospace; font-size:17px">' + "".join(cells) + "</div>"
-            f'<div class="rnnviz-help" style="padding-left:0">At t = {t} the input x<sub>t</sub> = '
-            f"<b style='color:#2563eb'>{html.escape(token_label(x))}</b> should predict "
-            f"j<sub>t</sub> = <b style='color:#ea580c'>{html.escape(token_label(j))}</b>; green: inputs of the "
-            "time-stamps already gone through backwards (t+1 … T).</div>"
+            f'<div style="color:#555; font-size:13.5px">At t = {t} the input x<sub>t</sub> = '
+            f"<b style='color:#ea580c'>{html.escape(token_label(x))}</b> should predict "
+            f"j<sub>t</sub> = <b style='color:#dc2626'>{html.escape(token_label(j))}</b>; green: the inputs of "
+            "t+1 … T, which the backward pass has already gone through.</div>"
         )
 
     def _summary_html(self, t: int, name: str) -> str:
