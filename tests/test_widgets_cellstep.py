@@ -1,0 +1,303 @@
+"""Lesson 2 app and checkers, driven without a browser: set a control, check what the student sees."""
+
+import numpy as np
+import pytest
+
+from rnnviz.core.losses import softmax_nll
+from rnnviz.viz.cellstep import COLUMNS, display_char
+from rnnviz.widgets.cellstep import (
+    MAX_CHARS,
+    CellStepApp,
+    check_step,
+    check_step_loss,
+    load_pretrained,
+    sentence_ids,
+)
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_pretrained()
+
+
+@pytest.fixture
+def app(model):
+    return CellStepApp(model=model)
+
+
+def _trace(fig, name):
+    return next(tr for tr in fig.data if tr.name == name)
+
+
+def _column(fig, name):
+    return np.array(_trace(fig, name).z, dtype=float)[:, 0]
+
+
+# ----------------------------------------------------------------------------- the shipped model
+def test_shipped_model_predicts_far_better_than_the_unigram_baseline(model):
+    from rnnviz.data import load_corpus
+
+    text = load_corpus(model.info["corpus"])
+    held = text[int(model.info["split"]):]
+    loss = model.lm.loss(held)
+    assert loss == pytest.approx(model.info["heldout_loss"], rel=1e-9)  # the file's figures are its weights'
+    assert loss < 0.7 * model.lm.unigram_baseline(held, reference=text[: int(model.info["split"])])
+    assert model.weights["W_xh"].shape == (model.hidden_size, len(model.vocab))  # W_xh is p x d
+    assert 16 <= model.hidden_size <= 32
+
+
+def test_each_load_is_a_fresh_copy(model):
+    other = load_pretrained()
+    other.weights["W_hh"][:] = 0.0
+    assert np.any(load_pretrained().weights["W_hh"]) and np.any(model.weights["W_hh"])
+
+
+# ----------------------------------------------------------------------------- the time slider
+def test_time_slider_shows_exactly_the_cache_of_that_step(app, model):
+    W = model.weights
+    for t in (1, 2, 7, len(app.inputs)):
+        app.t.value = t
+        step = app.steps[t - 1]
+        j = int(app.inputs[t - 1])
+        assert np.array_equal(_column(app.fig, "h_{t-1}"), step.h_prev[0])
+        assert np.array_equal(_column(app.fig, "W_xh x_t"), W["W_xh"][:, j])  # the one-hot picks column j
+        assert np.array_equal(_column(app.fig, "W_hh h_{t-1}"), W["W_hh"] @ step.h_prev[0])
+        assert np.array_equal(_column(app.fig, "b_h"), W["b_h"])
+        assert np.array_equal(_column(app.fig, "a_t"), step.a[0])
+        assert np.array_equal(_column(app.fig, "h_t"), step.h[0])
+        x = np.array(_trace(app.fig, "x_t").z, dtype=float)[0]
+        assert x.sum() == 1.0 and x[j] == 1.0
+        # the three terms add up to a_t, and h_t = tanh(a_t)
+        terms = sum(_column(app.fig, n) for n in ("W_xh x_t", "W_hh h_{t-1}", "b_h"))
+        np.testing.assert_allclose(terms, step.a[0], rtol=1e-12, atol=1e-12)
+    assert app.last_update_ms < 1000  # generous: speed is measured in benchmarks/
+
+
+def test_first_step_starts_from_the_zero_state(app):
+    app.t.value = 1
+    assert not np.any(_column(app.fig, "h_{t-1}")) and not np.any(_column(app.fig, "W_hh h_{t-1}"))
+    assert "nothing to remember" in app.equation.value
+
+
+def test_play_drives_the_slider(app):
+    app.play.value = 5
+    assert app.t.value == 5
+    assert np.array_equal(_column(app.fig, "h_t"), app.steps[4].h[0])
+    assert app.play.max == app.t.max == len(app.inputs)
+
+
+def test_true_next_character_is_marked_in_the_softmax(app, model):
+    text = app.sentence
+    for t in (1, 3, 10):
+        app.t.value = t
+        bars = _trace(app.fig, "p_t")
+        colors = list(bars.marker.color)
+        green = [i for i, c in enumerate(colors) if c == "#16a34a"]
+        assert len(green) == 1
+        label = bars.y[green[0]]
+        assert label.split(" ")[0] == display_char(text[t])  # the character that really comes next
+        probs = app.probs[t - 1]
+        assert bars.x[green[0]] == pytest.approx(probs[model.vocab.id_of(text[t])])
+        # the bars are the top 10 in order (plus the true one when it is not among them)
+        top = np.sort(probs)[::-1][:10]
+        np.testing.assert_allclose(np.array(bars.x[:10], dtype=float), top)
+
+
+def test_true_character_outside_the_top_ten_is_added_with_its_rank(model):
+    app = CellStepApp("Alice zq", model=model)
+    for t in range(1, len(app.inputs) + 1):
+        app.t.value = t
+        bars = _trace(app.fig, "p_t")
+        if len(bars.x) == 11:
+            assert "rank" in bars.y[-1] and bars.marker.color[-1] == "#16a34a"
+            break
+    else:  # pragma: no cover - the model would have to expect 'z' and 'q'
+        pytest.fail("expected an unlikely character outside the top 10")
+
+
+# ----------------------------------------------------------------------------- absent input / target
+def test_absent_input_zeroes_the_input_term_and_changes_h(app, model):
+    app.t.value = 6
+    h_before = _column(app.fig, "h_t").copy()
+    later_before = app.hidden[8].copy()
+    earlier_before = app.hidden[3].copy()
+    app.absent_x.value = True
+    assert not np.any(_column(app.fig, "W_xh x_t"))
+    assert not np.any(np.array(_trace(app.fig, "x_t").z, dtype=float))
+    step = app.steps[5]
+    np.testing.assert_allclose(_column(app.fig, "a_t"), model.weights["W_hh"] @ step.h_prev[0] + model.weights["b_h"],
+                               rtol=1e-12, atol=1e-12)  # the state evolves from W_hh h_{t-1} (+ b_h) alone
+    assert not np.allclose(_column(app.fig, "h_t"), h_before)
+    assert not np.allclose(app.hidden[8], later_before)  # and every later state too
+    assert np.array_equal(app.hidden[3], earlier_before)  # but not the past
+    assert "\u2205" in app.fig.layout.xaxis4.ticktext[5]
+    # moving away and back keeps the absence, and the checkbox follows the time-stamp
+    app.t.value = 2
+    assert app.absent_x.value is False
+    app.t.value = 6
+    assert app.absent_x.value is True
+    app.absent_x.value = False
+    np.testing.assert_array_equal(_column(app.fig, "h_t"), h_before)
+
+
+def test_absent_target_changes_the_loss_by_exactly_that_steps_loss(app):
+    app.t.value = 4
+    before = app.total_loss
+    hidden_before = app.hidden.copy()
+    ell = app.step_loss[3]
+    full = softmax_nll(app.forward.Y, app.targets[None]).loss
+    assert before == pytest.approx(full)
+    app.absent_y.value = True
+    assert before - app.total_loss == pytest.approx(ell, rel=1e-12)
+    assert np.array_equal(app.hidden, hidden_before)  # targets do not enter the forward pass
+    assert "not counted" in app.status.value and f"{before:.3f}" in app.status.value
+    bars = _trace(app.fig, "loss l_t")
+    assert bars.marker.color[3] != bars.marker.color[2]  # drawn grey
+    assert f"{app.total_loss:.2f}" in app.fig.layout.annotations[4].text
+    app.all_present.click()
+    assert app.total_loss == pytest.approx(before) and app.absent_y.value is False
+
+
+def test_unit_slider_writes_out_that_units_arithmetic(app, model):
+    app.t.value = 5
+    app.unit.value = 7
+    a = app.steps[4].a[0][6]
+    assert "unit 7</b> in full" in app.equation.value
+    assert f"{a:.3f}".replace("-", "\u2212") in app.equation.value
+    shape = next(s for s in app.fig.layout.shapes if s.name == "unit")
+    assert (shape.y0, shape.y1) == (6.5, 7.5)
+
+
+# ----------------------------------------------------------------------------- the sentence box
+def test_bad_sentences_give_a_readable_message_and_the_app_recovers(app):
+    good = _column(app.fig, "h_t").copy()
+    app.text.value = "Caf\u00e9 \u20ac5"
+    assert app.message.kind == "error"
+    assert "'\u00e9'" in app.message.text and "'\u20ac'" in app.message.text and "'5'" in app.message.text
+    np.testing.assert_array_equal(_column(app.fig, "h_t"), good)  # the view was left as it was
+    app.text.value = ""
+    assert app.message.kind == "error" and "empty" in app.message.text
+    app.text.value = "A"
+    assert app.message.kind == "error" and "two" in app.message.text
+    app.text.value = "The Queen said"
+    assert app.message.kind == ""
+    assert app.sentence == "The Queen said" and app.t.max == 13
+    assert list(app.fig.layout.xaxis4.ticktext) == [display_char(c) for c in "The Queen sai"]
+
+
+def test_long_sentence_is_cut_with_a_note(app):
+    app.t.value = 10
+    app.text.value = "said the Hatter, " * 10
+    assert app.message.kind == "warning" and str(MAX_CHARS) in app.message.text
+    assert len(app.sentence) == MAX_CHARS and app.t.max == MAX_CHARS - 1
+    assert app.t.value == 10  # the time-stamp is kept when it still exists
+    app.text.value = "Oh dear!"
+    assert app.t.value == 7 and app.message.kind == ""
+
+
+def test_sentence_ids_names_every_unknown_character(model):
+    with pytest.raises(ValueError, match="never seen '\u00e9', '\\\\t'"):
+        sentence_ids(model.vocab, "caf\u00e9\tau lait")
+    with pytest.raises(TypeError):
+        sentence_ids(model.vocab, 3)
+
+
+def test_new_sentence_clears_the_absences(app):
+    app.t.value = 3
+    app.absent_x.value = True
+    app.text.value = "Alice was beginning to get very tired of sitting"
+    assert app.input_absent == set() and app.absent_x.value is False
+    assert np.any(_column(app.fig, "W_xh x_t"))
+
+
+# ----------------------------------------------------------------------------- exercise checkers
+def _steps(W):
+    def right(x, h):
+        return np.tanh(W["W_xh"] @ x + W["W_hh"] @ h + W["b_h"])
+
+    return {
+        "right": right,
+        "no_hh": lambda x, h: np.tanh(W["W_xh"] @ x + W["b_h"]),
+        "hh_transposed": lambda x, h: np.tanh(W["W_xh"] @ x + h @ W["W_hh"] + W["b_h"]),
+        "no_bias": lambda x, h: np.tanh(W["W_xh"] @ x + W["W_hh"] @ h),
+        "bias_outside": lambda x, h: np.tanh(W["W_xh"] @ x + W["W_hh"] @ h) + W["b_h"],
+        "no_tanh": lambda x, h: W["W_xh"] @ x + W["W_hh"] @ h + W["b_h"],
+        "sigmoid": lambda x, h: 1 / (1 + np.exp(-(W["W_xh"] @ x + W["W_hh"] @ h + W["b_h"]))),
+        "no_input": lambda x, h: np.tanh(W["W_hh"] @ h + W["b_h"]),
+        "x_first": lambda x, h: np.tanh(x @ W["W_xh"] + W["W_hh"] @ h + W["b_h"]),
+        "elementwise": lambda x, h: np.tanh(W["W_xh"] @ x + W["W_hh"] * h + W["b_h"]),
+        "column": lambda x, h: right(x, h)[:, None],
+        "nothing": lambda x, h: None,
+        "no_bias_no_tanh": lambda x, h: W["W_xh"] @ x + W["W_hh"] @ h,
+        "other": lambda x, h: right(x, h) * 0.5,
+    }
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("right", "correct"),
+    ("no_hh", "check the W_hh term"),
+    ("hh_transposed", "not W_hh.T"),
+    ("no_bias", "you forgot the bias"),
+    ("bias_outside", "inside the tanh"),
+    ("no_tanh", "apply tanh"),
+    ("sigmoid", "not the sigmoid"),
+    ("no_input", "check the W_xh term"),
+    ("x_first", "shapes: W_xh is p x d"),
+    ("elementwise", "shapes"),
+    ("column", "shapes"),
+    ("nothing", "returned nothing"),
+    ("other", "not one of the usual slips"),
+])
+def test_step_checker_names_the_mistake(model, name, expected):
+    res = check_step(_steps(model.weights)[name], model)
+    assert expected in res.message
+    assert res.ok == (name == "right")
+
+
+def test_step_checker_reports_two_mistakes_at_once(model):
+    res = check_step(_steps(model.weights)["no_bias_no_tanh"], model)
+    assert not res.ok and set(res.problems) == {"bias:missing", "activation:none"}
+    assert "forgot the bias" in res.message and "apply tanh" in res.message
+
+
+def test_step_checker_survives_any_exception(model):
+    def broken(x, h):
+        return undefined_name  # noqa: F821
+
+    res = check_step(broken, model)
+    assert not res.ok and "NameError" in res.message
+    with pytest.raises(TypeError):
+        check_step("my_step", model)
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("right", "correct"),
+    ("no_softmax", "apply the softmax"),
+    ("no_minus", "check the sign"),
+    ("no_log", "take the log"),
+    ("no_bias", "forgot the bias"),
+    ("transposed", "shapes: W_hy is V x p"),
+])
+def test_loss_checker_names_the_mistake(model, name, expected):
+    W = model.weights
+
+    def probs(h, bias=True):
+        y = W["W_hy"] @ h + (W["b_y"] if bias else 0)
+        e = np.exp(y - y.max())
+        return e / e.sum()
+
+    fns = {
+        "right": lambda h, j: -np.log(probs(h)[j]),
+        "no_softmax": lambda h, j: -(W["W_hy"] @ h + W["b_y"])[j],
+        "no_minus": lambda h, j: np.log(probs(h)[j]),
+        "no_log": lambda h, j: -probs(h)[j],
+        "no_bias": lambda h, j: -np.log(probs(h, bias=False)[j]),
+        "transposed": lambda h, j: -np.log(probs(W["W_hy"].T @ h)[j]),
+    }
+    res = check_step_loss(fns[name], model)
+    assert expected in res.message
+    assert res.ok == (name == "right")
+
+
+def test_columns_of_the_view_are_the_terms_of_the_update():
+    assert list(COLUMNS) == ["h_{t-1}", "W_xh x_t", "W_hh h_{t-1}", "b_h", "a_t", "h_t"]
