@@ -53,11 +53,11 @@ def _idx(fig: go.FigureWidget, name: str) -> int:
     raise KeyError(name)
 
 
-def cellstep_figure(hidden_size: int, tokens: Sequence[str], *, height: int = 1250) -> go.FigureWidget:
+def cellstep_figure(hidden_size: int, tokens: Sequence[str], *, height: int = 1500) -> go.FigureWidget:
     """The empty figure for a model with ``hidden_size`` units over the vocabulary ``tokens``."""
     p, V = int(hidden_size), len(tokens)
     fig = make_subplots(
-        rows=4, cols=2, column_widths=[0.6, 0.4], row_heights=[0.06, 0.44, 0.32, 0.18],
+        rows=4, cols=2, column_widths=[0.6, 0.4], row_heights=[0.05, 0.5, 0.28, 0.17],
         specs=[[{"colspan": 2}, None], [{}, {}], [{"colspan": 2}, None], [{"colspan": 2}, None]],
         horizontal_spacing=0.09, vertical_spacing=0.075,
         subplot_titles=("x_t", "the update, one row per hidden unit", "softmax", "all hidden states", "loss per step"),
@@ -100,12 +100,15 @@ def cellstep_figure(hidden_size: int, tokens: Sequence[str], *, height: int = 12
     fig.update_xaxes(tickangle=0, tickfont=dict(size=11), showgrid=False, row=4, col=1)
     fig.add_shape(type="rect", xref="x5", yref="y5 domain", x0=0.5, x1=1.5, y0=0, y1=1,
                   fillcolor="rgba(17,24,39,0.08)", line=dict(color=DARK, width=1.5), name="now (loss)")
+    lo_hi = fig.layout.yaxis4.domain  # the colour bar of the states sits beside their heatmap
     fig.update_layout(
         height=height, template="plotly_white", showlegend=False, margin=dict(l=60, r=40, t=60, b=40),
         coloraxis=dict(colorscale="RdBu", reversescale=True, cmin=-TERM_RANGE, cmax=TERM_RANGE, showscale=False),
         coloraxis2=dict(colorscale="RdBu", reversescale=True, cmin=-1, cmax=1,
-                        colorbar=dict(title="h", len=0.3, y=0.43, yanchor="middle", thickness=14)),
+                        colorbar=dict(title="h<sub>t</sub>", len=lo_hi[1] - lo_hi[0], y=sum(lo_hi) / 2, yanchor="middle",
+                                      thickness=14)),
     )
+    fig.layout.annotations[1].yshift = 26  # above the column headers of the update panel
     return go.FigureWidget(fig)
 
 

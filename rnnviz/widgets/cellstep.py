@@ -173,9 +173,9 @@ class CellStepApp(LessonApp):
         T = len(self.inputs)
         style = {"description_width": "100px"}
         self.text = W.Text(value=text, description="sentence", style=style, continuous_update=False,
-                           layout=W.Layout(width="520px"))
+                           layout=W.Layout(width="560px"))
         self.t = W.IntSlider(value=min(max(int(t), 1), T), min=1, max=T, description="time-stamp t", style=style,
-                             layout=W.Layout(width="430px"))
+                             layout=W.Layout(width="400px"))
         self.play = W.Play(value=self.t.value, min=1, max=T, step=1, interval=900, show_repeat=False,
                            description="play", tooltip="step through the sentence")
         W.link((self.play, "value"), (self.t, "value"))
@@ -199,10 +199,8 @@ class CellStepApp(LessonApp):
                     "the next character; green is the one that really comes next. <b>Below</b>: every h<sub>t</sub> "
                     "of the sentence side by side, and how surprised the model was at each step (the loss "
                     "l<sub>t</sub>; tall bars are bad guesses)."),
-            explained(self.text, "type a sentence and press Enter: the model reads it from the zero state h_0 = 0 "
-                                 f"(at most {MAX_CHARS} characters, only those of the book)"),
-            explained(W.HBox([self.play, self.t]),
-                      "move through time: press play to step every 0.9 s; each step reads x_t and predicts x_{t+1}"),
+            explained(self.text, f"type a sentence, press Enter: read from h_0 = 0 (up to {MAX_CHARS} characters of the book)"),
+            self._time_row(),
             explained(self.absent_x, "no input at this time-stamp: W_xh x_t becomes 0, h_t is built from W_hh h_{t-1} "
                                      "+ b_h alone, and every later state changes too"),
             explained(self.absent_y, "no target at this time-stamp: the states do not change, but this step's loss "
@@ -219,6 +217,12 @@ class CellStepApp(LessonApp):
         self.watch(self.absent_y, self._on_absent_y)
         self.watch(self.unit, self._draw_step)
         self.refresh()
+
+    def _time_row(self) -> W.HBox:
+        row = explained(W.HBox([self.play, self.t]),
+                        "play steps every 0.9 s; step t reads x_t and predicts x_{t+1}")
+        row.children[0].tooltip = None  # a Box view with a tooltip fails to render (ipywidgets 8.1)
+        return row
 
     # ------------------------------------------------------------------ state
     def _set_sentence(self, ids: np.ndarray, text: str) -> None:
