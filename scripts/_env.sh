@@ -16,3 +16,9 @@ import sys
 if sys.version_info < (3, 11):
     sys.exit(f"rnnviz needs Python 3.11 or newer, this is {sys.version.split()[0]}")
 PYEOF
+# A venv that sees the system's packages does not see their Jupyter data files (Voila's templates,
+# kernel specs) under the base interpreter's share/jupyter: point Jupyter at them too.
+if [ -n "${PY#"$ROOT/.venv/bin/python"}" ]; then :; else
+  BASE_SHARE="$("$PY" -c 'import os, sys; print(os.path.join(sys.base_prefix, "share", "jupyter"))')"
+  export JUPYTER_PATH="${JUPYTER_PATH:+$JUPYTER_PATH:}$BASE_SHARE"
+fi
