@@ -27,7 +27,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 __all__ = [
-    "TRACES", "bptt_figure", "draw_sequence", "draw_time", "draw_weight", "keep_state_for_new_views", "show_gradient_check", "token_label", "unit_labels",
+    "TRACES", "bptt_figure", "draw_sequence", "draw_time", "draw_weight", "keep_state_for_new_views",
+    "show_gradient_check", "token_label", "unit_labels",
     "update_bptt_figure",
 ]
 
@@ -72,19 +73,20 @@ def bptt_figure() -> go.FigureWidget:
                 hovertemplate="t = %{x}: %{customdata}<br>loss %{y:.3f}<extra></extra>")
     fig.add_bar(name="dL/dŷ", showlegend=False, row=1, col=2, textposition="outside", cliponaxis=False,
                 hovertemplate="token %{x}: %{y:.3f}<extra></extra>")
-    fig.add_bar(name="from y<sub>t</sub>: W<sub>hy</sub><sup>T</sup>dL/dy<sub>t</sub>", marker_color=LIGHT, row=1, col=3, legend="legend",
+    fig.add_bar(name="from y<sub>t</sub>: W<sub>hy</sub><sup>T</sup>dL/dy<sub>t</sub>", marker_color=LIGHT, row=1, col=3,
                 hovertemplate="%{x}: %{y:.3f}<extra>from the output</extra>")
-    fig.add_bar(name="from t+1: W<sub>hh</sub><sup>T</sup>(Φ′⊙dL/dh<sub>t+1</sub>)", marker_color=GREEN, row=1, col=3, legend="legend",
+    fig.add_bar(name="from t+1: W<sub>hh</sub><sup>T</sup>(Φ′⊙dL/dh<sub>t+1</sub>)", marker_color=GREEN, row=1, col=3,
                 hovertemplate="%{x}: %{y:.3f}<extra>from t+1</extra>")
     fig.add_scatter(name="dL/dh<sub>t</sub>", mode="markers", marker=dict(symbol="diamond", size=9, color="black"),
-                    row=1, col=3, legend="legend", hovertemplate="%{x}: %{y:.3f}<extra>dL/dh_t</extra>")
+                    row=1, col=3, hovertemplate="%{x}: %{y:.3f}<extra>dL/dh_t</extra>")
     fig.add_heatmap(name="copy", coloraxis="coloraxis2", row=2, col=1, hoverongaps=False,
                     hovertemplate="row %{y}, column %{x}: %{z:.4f}<extra>copy</extra>")
     fig.add_heatmap(name="running sum", coloraxis="coloraxis", row=2, col=2, hoverongaps=False,
                     hovertemplate="row %{y}, column %{x}: %{z:.4f}<extra>running sum</extra>")
     fig.add_heatmap(name="true gradient", coloraxis="coloraxis", row=2, col=3, hoverongaps=False,
                     hovertemplate="row %{y}, column %{x}: %{z:.4f}<extra>true gradient</extra>")
-    fig.add_bar(name="‖copy‖", showlegend=False, row=3, col=1, hovertemplate="t = %{x}: ‖copy‖ = %{y:.4f}<extra></extra>")
+    fig.add_bar(name="‖copy‖", showlegend=False, row=3, col=1,
+                hovertemplate="t = %{x}: ‖copy‖ = %{y:.4f}<extra></extra>")
     fig.add_scatter(name="gap", mode="lines+markers", showlegend=False, line=dict(color=GREY), marker=dict(size=4),
                     row=3, col=2, hovertemplate="t = %{x}: gap %{y:.3g}<extra></extra>")
     fig.add_scatter(name="gap now", mode="markers+text", showlegend=False, textposition="top right",
@@ -92,7 +94,8 @@ def bptt_figure() -> go.FigureWidget:
                     hovertemplate="t = %{x}: gap %{y:.3g}<extra></extra>")
     for name, color in WEIGHT_COLORS.items():
         fig.add_scatter(name=name, mode="markers", marker=dict(size=6, color=color, opacity=0.75), row=3, col=3,
-                        legend="legend2", hovertemplate="numeric %{x:.6f}<br>analytic %{y:.6f}<extra>" + name + "</extra>")
+                        legend="legend2",
+                        hovertemplate="numeric %{x:.6f}<br>analytic %{y:.6f}<extra>" + name + "</extra>")
     fig.add_scatter(name="analytic = numeric", mode="lines", line=dict(color=GREY, dash="dash", width=1), row=3, col=3,
                     legend="legend2", hoverinfo="skip")
     fig.add_annotation(text="press <b>Run gradient check</b>", showarrow=False, xref="x9 domain", yref="y9 domain",
@@ -248,8 +251,8 @@ def show_gradient_check(fig: go.FigureWidget, result) -> None:
             a[TITLES["check"]].text = "gradient check"
             a[TITLES["check_hint"]].text = "press <b>Run gradient check</b>"
             return
-        lo = min(min(float(np.min(v)) for v in result.numeric.values()), min(float(np.min(v)) for v in result.analytic.values()))
-        hi = max(max(float(np.max(v)) for v in result.numeric.values()), max(float(np.max(v)) for v in result.analytic.values()))
+        values = [np.ravel(v) for v in (*result.numeric.values(), *result.analytic.values())]
+        lo, hi = min(float(v.min()) for v in values), max(float(v.max()) for v in values)
         diag.x, diag.y = [lo, hi], [lo, hi]
         c = result.check
         verdict = f"<span style='color:{GREEN}'>PASSED</span>" if c.passed else f"<span style='color:{RED}'>FAILED</span>"

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Iterator
+from itertools import islice
 from typing import NamedTuple
 
 import ipywidgets as W
@@ -148,10 +149,9 @@ def training_snapshots(problem: Problem, seed: int = 0, lr: float = LEARNING_RAT
 
 def lesson_params(problem: Problem, train_steps: int = 10, seed: int = 0) -> dict:
     """The weights after ``train_steps`` Adam steps (see :func:`training_snapshots`)."""
-    for i, p in enumerate(training_snapshots(problem, seed)):
-        if i >= train_steps:
-            return p
-    raise AssertionError("unreachable")  # pragma: no cover
+    if isinstance(train_steps, bool) or not isinstance(train_steps, (int, np.integer)) or train_steps < 0:
+        raise ValueError(f"train_steps: expected a whole number >= 0, got {train_steps!r}")
+    return next(islice(training_snapshots(problem, seed), int(train_steps), None))
 
 
 # =========================================================================== what the views show
@@ -280,8 +280,8 @@ class BPTTApp(LessonApp):
                                     layout=W.Layout(width="120px")), self.weight])
         super().__init__([
             heading(self.title,
-                    "A small RNN language model (p = 8 hidden units) reads the sentence one character at a time and "
-                    "predicts the next one. BPTT goes <b>backwards</b>: start at t = T, move t down to 1. At each "
+                    f"A small RNN language model (p = {hidden_size} hidden units) reads the sentence one character "
+                    "at a time and predicts the next one. BPTT goes <b>backwards</b>: start at t = T, move t down to 1. At each "
                     "time-stamp the shared weight gets its own <i>copy</i> of the gradient; the true gradient is the "
                     "sum of all copies."),
             explained(self.sentence, "the training sentence; press Enter. Letters, spaces and . , ; : ' ! ? - , "
@@ -496,7 +496,8 @@ def _close(a, b) -> bool:
 
 def _call(fn: Callable, args: tuple, shape: tuple, what: str) -> tuple[np.ndarray | None, Feedback | None]:
     if not callable(fn):
-        return None, Feedback(False, f"not yet: pass your function itself (e.g. check(my_function)), got {type(fn).__name__}")
+        return None, Feedback(False, "not yet: pass your function itself, e.g. check(my_function), "
+                                     f"got {type(fn).__name__}")
     try:
         out = fn(*(np.array(a, copy=True) for a in args))
     except Exception as exc:  # the student's code: report, never crash
