@@ -47,7 +47,7 @@ CELLS = ("vanilla", "lstm", "gru")
 ENV_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def time_interleaved(fns: dict, repeats: int, warmup: int) -> dict:
+def time_interleaved(fns: dict, repeats: int, warmup: int, clock=time.perf_counter) -> dict:
     """Median seconds of each function. The functions take turns within every repeat (in
     alternating order), so a change in the machine's load hits them alike."""
     for _ in range(warmup):
@@ -57,9 +57,9 @@ def time_interleaved(fns: dict, repeats: int, warmup: int) -> dict:
     names = list(fns)
     for r in range(repeats):
         for name in names if r % 2 == 0 else names[::-1]:
-            t0 = time.perf_counter()
+            t0 = clock()
             fns[name]()
-            times[name].append(time.perf_counter() - t0)
+            times[name].append(clock() - t0)
     return times
 
 
@@ -122,7 +122,7 @@ def environment(torch) -> dict:
 
 def print_environment(info: dict) -> None:
     print(f"# {info['date']}  python {info['python']}  numpy {info['numpy']}  "
-          f"torch {info.get('torch', 'not installed')}  cpus {info['cpu_count']}")
+          f"torch {info.get('torch', 'not used')}  cpus {info['cpu_count']}")
     print(f"# load average (1, 5, 15 min) at start: {', '.join(f'{x:.2f}' for x in info['loadavg_start'])}"
           f" -- above 0.5 other processes share the {info['cpu_count']} cores and the times are not clean")
     print("# environment: " + "  ".join(f"{k}={v if v is not None else '(unset)'}" for k, v in info["env"].items()))
@@ -145,8 +145,15 @@ def main(argv=None) -> int:
     ap.add_argument("--cells", nargs="+", choices=CELLS, default=list(CELLS))
     ap.add_argument("--repeats", type=int, default=None)
     ap.add_argument("--no-torch", action="store_true", help="time rnnviz alone even when torch is installed")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="limit numpy's BLAS (through threadpoolctl) and torch to this many threads for the run")
+    ap.add_argument("--cpu-time", action="store_true",
+                    help="time with the process's CPU time instead of the wall clock (with --threads 1: robust to "
+                         "other processes sharing the machine)")
     ap.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     args = ap.parse_args(argv)
+    if args.cpu_time and args.threads != 1:
+        ap.error("--cpu-time measures work, not waiting, only with --threads 1")
     repeats = args.repeats or (3 if args.quick else 7)
     warmup = 1 if args.quick else 2
 
@@ -157,9 +164,21 @@ def main(argv=None) -> int:
         except ImportError:
             pass
 
+    limiter = None
+    if args.threads is not None:
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:
+            ap.error("--threads needs threadpoolctl (pip install threadpoolctl)")
+        limiter = threadpool_limits(args.threads)  # noqa: F841 (in force while it lives)
+        if torch is not None:
+            torch.set_num_threads(args.threads)
+    clock = time.process_time if args.cpu_time else time.perf_counter
+
     info = environment(torch)
+    info["clock"] = "process CPU time" if args.cpu_time else "wall clock"
     print_environment(info)
-    print(f"# median of {repeats} repeats after {warmup} warmup (rnnviz and torch take turns);"
+    print(f"# {info['clock']}, median of {repeats} repeats after {warmup} warmup (rnnviz and torch take turns);"
           " one step = forward + softmax NLL + BPTT, float64")
     header = f"{'cell':<8} {'V':>3} {'H':>4} {'T':>4} {'N':>3}  {'rnnviz ms':>10} {'torch ms':>10} {'ratio':>6}"
     print(header)
@@ -189,7 +208,7 @@ def main(argv=None) -> int:
                 params = net.init_params(np.random.default_rng(0))
             step = rnnviz_step(net, params)
             fns["rnnviz"] = lambda: step(ids, targets)
-            for name, ts in time_interleaved(fns, repeats, warmup).items():
+            for name, ts in time_interleaved(fns, repeats, warmup, clock).items():
                 row[f"{name}_s"], row[f"{name}_times"] = statistics.median(ts), ts
             ratio = row["rnnviz_s"] / row["torch_s"] if "torch_s" in row else None
             row["ratio"] = ratio
