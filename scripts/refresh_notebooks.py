@@ -35,6 +35,7 @@ def refresh(path: Path) -> None:
         else:
             cell.execution_count = None
             cell.outputs = []
+    nb.metadata.pop("widgets", None)  # widget state (megabytes of plotly.js): never in git
     nb.metadata["title"] = TITLES.get(path.name, path.stem)  # the page title under Voila
     nbformat.write(nb, path)
     print("refreshed", path.relative_to(ROOT))

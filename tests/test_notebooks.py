@@ -15,6 +15,8 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 def test_notebook_has_a_title_and_only_checked_outputs(path):
     nb = json.loads(path.read_text())
     assert nb["metadata"].get("title"), "set by scripts/refresh_notebooks.py: Voila uses it as the page title"
+    assert "widgets" not in nb["metadata"], "widget state saved in the notebook (run scripts/refresh_notebooks.py)"
+    assert path.stat().st_size < 200_000
     for i, cell in enumerate(nb["cells"]):
         if cell["cell_type"] != "code":
             continue

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from copy import deepcopy
 
 import ipywidgets as W
+from ipywidgets.widgets.widget_description import DescriptionWidget
 import numpy as np
 
 __all__ = ["CSS", "PLOTLY_LOADER", "STATIC_ENV", "LessonApp", "Message", "explained", "heading"]
@@ -57,7 +58,8 @@ def explained(control: W.Widget, text: str, *, width: str | None = None) -> W.HB
     """A control with its one-line explanation (what it does, what to expect) beside it."""
     if width is not None:
         control.layout.width = width
-    control.tooltip = text if hasattr(control, "tooltip") else None
+    if isinstance(control, DescriptionWidget):  # a tooltip on a Box breaks its rendering in the browser
+        control.tooltip = text
     box = W.HBox([control, W.HTML(f'<span class="rnnviz-help">{html.escape(text)}</span>')])
     box.add_class("rnnviz-control")
     return box
@@ -132,6 +134,7 @@ class LessonApp(W.VBox):
             return False
         finally:
             self.last_update_ms = (time.perf_counter() - start) * 1000.0
+        self.sync_figures(unviewed_only=True)
         return True
 
     def figures(self) -> Iterator[W.DOMWidget]:
@@ -143,15 +146,19 @@ class LessonApp(W.VBox):
                 yield w
             stack.extend(getattr(w, "children", ()))
 
-    def sync_figures(self) -> None:
+    def sync_figures(self, *, unviewed_only: bool = False) -> None:
         """Copy each figure's current data into its synced state.
 
-        A FigureWidget sends changes as one-off messages and syncs its full state
-        only when it is displayed *itself*; inside a box it would show the empty
-        figure it was created with. Called whenever the app is displayed.
+        A FigureWidget sends changes as one-off messages that only a live browser view
+        applies, and syncs its full state only when it is displayed *itself*; inside a box
+        a view created later (Voila connects after the notebook ran) would show the figure
+        as first built. Called when the app is displayed, and after every update for the
+        figures that no browser shows yet.
         """
         static = os.environ.get(STATIC_ENV) == "1"
         for fig in self.figures():
+            if unviewed_only and getattr(fig, "_view_count", 0):
+                continue
             if static and fig._esm != PLOTLY_LOADER:
                 fig._esm = PLOTLY_LOADER
             fig._widget_layout = deepcopy(fig._layout_obj._props)
