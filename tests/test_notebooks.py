@@ -37,3 +37,10 @@ def test_lesson_links_to_index_and_neighbours(lesson):
         assert f"({LESSONS[lesson.number].notebook})" in first
     if lesson.number > 1:
         assert f"({LESSONS[lesson.number - 2].notebook})" in first
+
+
+def test_every_lesson_exists_and_the_readme_lists_it():
+    readme = (ROOT / "README.md").read_text()
+    for lesson in LESSONS:
+        assert (ROOT / "notebooks" / lesson.notebook).exists(), f"notebooks/{lesson.notebook} is missing"
+        assert f"(notebooks/{lesson.notebook})" in readme, f"README's lesson table lacks {lesson.notebook}"
