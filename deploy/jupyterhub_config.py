@@ -29,7 +29,7 @@ RNNVIZ_ROOT                   the checkout as the user servers see it (default: 
                               this file); in a container image, where the image holds it
 RNNVIZ_HUB_BIND_URL           where the hub's proxy listens (default http://127.0.0.1:8000)
 RNNVIZ_CULL_SERVERS_AFTER     seconds of inactivity before a user server is stopped (default 3600)
-RNNVIZ_MEM_LIMIT              per-user memory limit (default 1G), where the spawner enforces it
+RNNVIZ_MEM_LIMIT              per-user memory limit (default 2G), where the spawner enforces it
 RNNVIZ_CPU_LIMIT              per-user CPU limit in cores (default 1), where the spawner enforces it
 """
 
@@ -58,10 +58,11 @@ c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 60
 
 # -- Resources --------------------------------------------------------------------------------------
-# Measured (deploy/README.md): the user's server ~245 MB, a lesson's kernel ~135 MB, the index's
-# ~65 MB; one student with the index, two lessons and the core tour open used ~645 MB. 1 GB leaves
-# room for a few more tabs. Enforced only by spawners that can (see deploy/README.md).
-c.Spawner.mem_limit = os.environ.get("RNNVIZ_MEM_LIMIT", "1G")
+# Measured (deploy/README.md): the user's server ~250-270 MB, a lesson's kernel ~135 MB, the
+# index's ~65 MB; a student with two lessons open uses ~0.6 GB, with all six and the core tour open
+# (kernels of closed pages live 10 more minutes) 1.2 GB. A spawner that enforces the limit kills the
+# whole server past it, hence 2 GB. Enforced only by spawners that can (see deploy/README.md).
+c.Spawner.mem_limit = os.environ.get("RNNVIZ_MEM_LIMIT", "2G")
 c.Spawner.cpu_limit = float(os.environ.get("RNNVIZ_CPU_LIMIT", "1"))
 
 # -- The hub itself -------------------------------------------------------------------------------
