@@ -25,6 +25,7 @@ __all__ = [
     "COLOURS",
     "TRACES",
     "edge_path",
+    "labelled_edges",
     "node_colours",
     "positions",
     "trace",
@@ -50,7 +51,8 @@ TRACES = (
     "legend W_xh", "legend W_hh", "legend W_hy",
 )
 
-ROW_GAP, DIRECTION_GAP, DIRECTION_SHIFT = 1.0, 0.7, 0.2
+ROW_GAP, DIRECTION_GAP = 1.0, 0.7
+DIRECTION_SHIFT = {"unrolled": 0.2, "folded": 0.38}  # h^f left of h^b, so x -> h^b does not run through h^f
 WORD_Y = -0.62
 NODE_SIZE = 36
 ARROW, ARROW_SIZE = "triangle-up", 13  # rotated along each edge (angleref="previous")
@@ -84,7 +86,8 @@ def positions(graph: Graph) -> dict[str, tuple[float, float]]:
         elif n.kind == "y":
             pos[n.name] = (float(n.t), top)
         else:
-            shift = 0.0 if not graph.bidirectional else (-DIRECTION_SHIFT if n.direction == "fwd" else DIRECTION_SHIFT)
+            d = DIRECTION_SHIFT["folded" if graph.T == 0 else "unrolled"]
+            shift = 0.0 if not graph.bidirectional else (-d if n.direction == "fwd" else d)
             pos[n.name] = (n.t + shift, rows[(n.layer, n.direction)])
     return pos
 
@@ -93,25 +96,55 @@ def _top(graph: Graph) -> float:
     return graph.num_layers * (ROW_GAP + (DIRECTION_GAP if graph.bidirectional else 0.0)) + ROW_GAP
 
 
-def edge_path(edge: Edge, pos: dict) -> tuple[list, list, list, tuple[float, float, str]]:
-    """xs, ys, marker sizes (an arrowhead at one point) and the label's (x, y, text position) of one edge."""
+def edge_path(edge: Edge, pos: dict, loop_side: int = 1) -> tuple[list, list, list, tuple[float, float, str]]:
+    """xs, ys, marker sizes (an arrowhead at one point) and the label's (x, y, text position) of one edge.
+
+    A self-loop (the folded W_hh) is drawn beside its node, on the right (``loop_side=1``) or the left (-1).
+    """
     (x0, y0), (x1, y1) = pos[edge.src], pos[edge.dst]
-    if edge.src == edge.dst:  # the folded W_hh: a loop to the right of the node, out at the top, back in below
-        cx, cy, rx, ry = x0 + 0.42, y0, 0.3, 0.28
+    if edge.src == edge.dst:  # out of the node at the top, round the side, back in below
+        cx, cy, rx, ry = x0 + 0.42 * loop_side, y0, 0.3, 0.28
         a0 = 0.85 * math.pi
         angles = [a0 - i * 2 * a0 / 24 for i in range(25)]  # clockwise over the top, round the right side
-        xs = [cx + rx * math.cos(a) for a in angles]
+        xs = [cx + loop_side * rx * math.cos(a) for a in angles]
         ys = [cy + ry * math.sin(a) for a in angles]
         sizes = [0] * len(xs)
-        sizes[12] = ARROW_SIZE  # on the right-most point, pointing down: the state goes back into h
-        return xs + [None], ys + [None], sizes + [0], (cx + rx + 0.04, cy, "middle right")
+        sizes[12] = ARROW_SIZE  # on the far side, pointing down: the state goes back into h
+        if loop_side > 0 and ".bwd." not in edge.param:  # one direction: beside the loop
+            label = (cx + rx + 0.04, cy, "middle right")
+        elif ".fwd." in edge.param:  # two directions: h^f's loop is on the left, its label above it
+            label = (cx, cy + ry + 0.02, "top center")
+        else:  # and h^b's on the right, labelled below it, clear of the edge from h^b to y
+            label = (cx, cy - ry - 0.02, "bottom center")
+        return xs + [None], ys + [None], sizes + [0], label
     xm, ym = x0 + ARROW_AT * (x1 - x0), y0 + ARROW_AT * (y1 - y0)
     if abs(y1 - y0) < 1e-9:  # horizontal: W_hh, label above the middle
         label = ((x0 + x1) / 2, y0 + 0.17, "top center")
-    else:  # upward: label to the right, below the arrowhead
-        f = 0.38
-        label = (x0 + f * (x1 - x0) + 0.05, y0 + f * (y1 - y0), "middle right")
+    else:  # upward: label beside the lower part, on the outer side of its column (right when centred)
+        f, mid = 0.38, (x0 + x1) / 2
+        side = -1 if mid < round(mid) - 1e-9 else 1
+        label = (x0 + f * (x1 - x0) + 0.05 * side, y0 + f * (y1 - y0), "middle right" if side > 0 else "middle left")
     return [x0, xm, x1, None], [y0, ym, y1, None], [0, ARROW_SIZE, 0, 0], label
+
+
+def labelled_edges(graph: Graph) -> list[Edge]:
+    """The edges that get a text label, so that labels do not pile up.
+
+    All of them for one plain layer. Unrolled, with two layers or two directions: only those at the first
+    time-stamp (the other columns repeat the same matrices); with both: none (the folded picture names them).
+    Folded: all but the crossing inputs of a second bidirectional layer.
+    """
+    if graph.num_layers == 1 and not graph.bidirectional:
+        return list(graph.edges)
+    if graph.T == 0:  # folded: all but the crossing inputs of a second bidirectional layer
+        return [e for e in graph.edges if not (graph.bidirectional and e.role == "W_xh" and not e.param.startswith("layer0"))]
+    if graph.num_layers > 1 and graph.bidirectional:
+        return []
+    return [e for e in graph.edges if graph.index[e.src].t == 1 or graph.index[e.dst].t == 1]
+
+
+def _loop_side(graph: Graph, edge: Edge) -> int:
+    return -1 if graph.bidirectional and ".fwd." in edge.param else 1
 
 
 def node_colours(graph: Graph, selected: str | None = None, reach: Reach | None = None,
@@ -169,8 +202,8 @@ def unrolling_figure() -> go.FigureWidget:
         fig.data[i].meta = name
     fig.update_xaxes(visible=False, fixedrange=True)
     fig.update_yaxes(visible=False, fixedrange=True)
-    fig.update_layout(height=440, margin=dict(l=10, r=10, t=40, b=10), template="plotly_white", dragmode=False,
-                      legend=dict(orientation="h", x=0.22, y=1.0, yanchor="bottom", xanchor="left",
+    fig.update_layout(height=440, margin=dict(l=10, r=10, t=40, b=50), template="plotly_white", dragmode=False,
+                      legend=dict(orientation="h", x=0.6, y=0.0, yanchor="top", xanchor="center",
                                   font=dict(size=13), bgcolor="rgba(255,255,255,0)"),
                       hoverlabel=dict(font_size=13), clickmode="event")
     fig.layout.annotations[0].update(x=0.0, xanchor="left", font=dict(size=14))
@@ -178,10 +211,10 @@ def unrolling_figure() -> go.FigureWidget:
     return go.FigureWidget(fig)
 
 
-def _edges_xy(edges: Sequence[Edge], pos: dict, scale: float = 1.0) -> dict[str, list]:
+def _edges_xy(edges: Sequence[Edge], pos: dict, scale: float = 1.0, graph: Graph | None = None) -> dict[str, list]:
     xs, ys, sizes = [], [], []
     for e in edges:
-        x, y, s, _ = edge_path(e, pos)
+        x, y, s, _ = edge_path(e, pos, _loop_side(graph, e) if graph is not None else 1)
         xs += x
         ys += y
         sizes += [v * scale for v in s]
@@ -218,17 +251,18 @@ def update_unrolling_figure(
         ffill, fline, ftext = node_colours(folded)
         fold_edges = set()
     lab_x, lab_y, lab_pos, lab_text, lab_col = [], [], [], [], []
-    for e in graph.edges:
+    for e in labelled_edges(graph):
         lx, ly, lp = edge_path(e, pos)[3]
         lab_x.append(lx), lab_y.append(ly), lab_pos.append(lp), lab_text.append(e.html)
         lab_col.append(COLOURS[e.role] if (not active or e in reached_edges) else COLOURS["faded_line"])
-    flab = [edge_path(e, fpos)[3] for e in folded.edges]
+    flabelled = labelled_edges(folded)
+    flab = [edge_path(e, fpos, _loop_side(folded, e))[3] for e in flabelled]
     with fig.batch_update():
         for role in ROLES:
             mine = [e for e in folded.edges if e.role == role]
             ft = trace(fig, "folded " + role)
             hot = [e for e in mine if (e.src, e.dst, e.param) in fold_edges]
-            ft.update(_edges_xy(mine, fpos, scale=1.3 if hot else 1.0))
+            ft.update(_edges_xy(mine, fpos, scale=1.3 if hot else 1.0, graph=folded))
             ft.line.width = 4.5 if hot else 2
             ft.opacity = 1.0 if (not active or hot) else 0.3
             t_all = trace(fig, role)
@@ -245,8 +279,8 @@ def update_unrolling_figure(
         fl = trace(fig, "folded labels")
         fl.x, fl.y = [p[0] for p in flab], [p[1] for p in flab]
         fl.textposition = [p[2] for p in flab]
-        fl.text = [e.html for e in folded.edges]
-        fl.textfont.color = [COLOURS[e.role] for e in folded.edges]
+        fl.text = [e.html for e in flabelled]
+        fl.textfont.color = [COLOURS[e.role] for e in flabelled]
         nodes = trace(fig, "nodes")
         nodes.x, nodes.y = [pos[n.name][0] for n in graph.nodes], [pos[n.name][1] for n in graph.nodes]
         nodes.text = [n.label for n in graph.nodes]
@@ -264,14 +298,17 @@ def update_unrolling_figure(
         wt.textfont.color = [COLOURS["text"] if (not active or f"x_{t}" in reached or f"x_{t}" == selected)
                              else COLOURS["faded_text"] for t in range(1, len(shown) + 1)]
         y_range = [WORD_Y - 0.3, top + 0.4]
-        fig.layout.xaxis.range = [-0.55, 1.25]
+        fig.layout.xaxis.range = [-1.45, 1.45] if graph.bidirectional else [-0.55, 1.25]
         fig.layout.yaxis.range = y_range
         fig.layout.xaxis2.range = [0.45, graph.T + 0.55]
         fig.layout.yaxis2.range = y_range
-        fig.layout.height = int(110 + 82 * (y_range[1] - y_range[0]))
-        arch = ("bidirectional, " if graph.bidirectional else "") + (
-            f"{graph.num_layers} stacked layers, " if graph.num_layers > 1 else "")
-        fig.layout.annotations[1].text = f"unrolled: {arch}T = {graph.T} time-stamps, one layer per time-stamp"
+        fig.layout.height = int(150 + 82 * (y_range[1] - y_range[0]))
+        arch = ", ".join(([f"{graph.num_layers} stacked layers"] if graph.num_layers > 1 else [])
+                         + (["bidirectional"] if graph.bidirectional else []))
+        note = ("" if graph.num_layers == 1 and not graph.bidirectional
+                else ": matrices named on the left" if graph.num_layers > 1 and graph.bidirectional
+                else ": labels on the first column, the others repeat them")
+        fig.layout.annotations[1].text = f"unrolled over T = {graph.T} time-stamps" + (f" ({arch})" if arch else "") + note
 
 
 def _short(word: str, limit: int = 9) -> str:

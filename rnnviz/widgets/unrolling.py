@@ -67,14 +67,15 @@ class UnrollingApp(LessonApp):
         self.length = W.IntSlider(value=1, min=1, max=MAX_T, description="length T", style=wide,
                                   continuous_update=False, layout=W.Layout(width="380px"))
         self.architecture = W.ToggleButtons(options=list(ARCHITECTURES), value=architecture,
-                                            style={"button_width": "118px"})
+                                            style={"button_width": "112px"}, layout=W.Layout(flex="0 0 auto"))
         self.hidden_size = W.BoundedIntText(value=hidden_size, min=1, max=4096, description="p (hidden)", style=wide,
                                             layout=W.Layout(width="200px"))
         self.vocab_size = W.BoundedIntText(value=vocab_size, min=2, max=1_000_000, description="d (vocab.)",
                                            style=wide, layout=W.Layout(width="200px"))
         self.node = W.Dropdown(options=[("(none)", "")], value="", description="select", style=wide,
                                layout=W.Layout(width="200px"))
-        self.show = W.ToggleButtons(options=SHOW, value="auto", style={"button_width": "95px"})
+        self.show = W.ToggleButtons(options=SHOW, value="auto", style={"button_width": "95px"},
+                                    layout=W.Layout(flex="0 0 auto"))
         self.readout = W.HTML()
         self.selection = W.HTML()
         self.fig = unrolling_figure()
@@ -87,17 +88,20 @@ class UnrollingApp(LessonApp):
             explained(self.sentence, f"type a sentence and press Enter: each word becomes one input x_t "
                                      f"(1 to {MAX_T} words)"),
             explained(self.length, "T, the number of time-stamps: one column (one layer) per step of the sentence"),
-            explained(self.architecture, "7.2: one layer; 7.2.4: a bidirectional layer adds states running "
-                                         "backwards; 7.2.5: a second layer reads the first"),
+            explained(self.architecture, "7.2; 7.2.4 adds states running backwards; 7.2.5 stacks a second "
+                                         "layer on the first"),
             W.HBox([explained(self.hidden_size, "hidden units"),
                     explained(self.vocab_size, "words (one-hot x_t in, scores y_t out): both change the parameter "
                                                "count, T does not")]),
             self.readout,
-            W.HBox([explained(self.node, "or click a node in the picture"),
-                    explained(self.show, "auto: an input shows what it influences, h_t and y_t what they depend on")]),
+            explained(self.node, "a node to inspect -- or click one in the picture"),
+            explained(self.show, "auto: an input shows what it influences; h_t and y_t show what they depend on"),
             self.selection,
             self.fig,
         ])
+        kids = [c for c in self.children if c is not self.message]
+        kids.insert(4, self.message)  # under the sentence and the length, where the typing happens
+        self.children = kids
         self.watch(self.sentence, self._sentence_changed)
         self.watch(self.length, self._when_idle(self.update))
         self.watch(self.architecture, self.update)
@@ -128,6 +132,9 @@ class UnrollingApp(LessonApp):
         text = self.sentence.value
         if not isinstance(text, str):
             raise TypeError("sentence: expected text")
+        if len(text) > 2000:
+            raise ValueError(f"sentence: {len(text)} characters is far too long for this picture; "
+                             "type a short sentence (at most a dozen words)")
         words = text.split()
         if not words:
             raise ValueError("sentence: it is empty; type at least one word -- each word becomes one input x_t")
