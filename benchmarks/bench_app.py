@@ -217,7 +217,7 @@ LISTEN_JS = """() => {
     }
     window.__rvsig = () => Array.from(document.querySelectorAll('.js-plotly-plot')).map(el =>
         JSON.stringify((el.data || []).map(t => [t.x, t.y, t.z, t.marker && t.marker.color, t.text]))
-            .slice(0, 50000)).join('|');
+            .slice(0, 50000) + JSON.stringify(el.layout || {}).slice(0, 20000)).join('|');
     return document.querySelectorAll('.js-plotly-plot').length; }"""
 
 # start watching for a data change (polled every animation frame) after the next key press
@@ -240,6 +240,11 @@ RESULT_JS = """nkeys => {
     const first = after.length ? after[0] : null;
     const cands = [first, rv.changed].filter(t => t !== null);
     return cands.length ? Math.min(...cands) - t0 : null; }"""
+
+
+DIAG_JS = """() => ({keys: window.__rv.keys.length, afterplots: window.__rv.after.length,
+    changed: window.__rv.changed, focused: (document.activeElement || {}).className,
+    value: (document.querySelector('.widget-readout') || {}).textContent})"""
 
 
 def launch(pw, *, headless: bool = True):
@@ -313,11 +318,11 @@ def open_page(context, url: str, timeout_s: float = 180.0):
 def interaction(page, moves: int, timeout_ms: int = 10_000) -> dict:
     """Move the first slider ``moves`` times; latency (ms) from each key press to the first redraw."""
     if page.locator(".noUi-handle").count() == 0:
-        return {"moves": 0, "latencies_ms": [], "missed": 0}
+        return {"moves": 0, "latencies_ms": [], "missed": 0, "diagnosis": []}
     page.evaluate(LISTEN_JS)
     handle = page.locator(".noUi-handle").first
     handle.focus()
-    key, lat, missed, turned = "ArrowRight", [], 0, False
+    key, lat, missed, turned, diag = "ArrowRight", [], 0, False, []
     for _ in range(moves):
         nkeys = page.evaluate(ARM_JS)
         handle.press(key)
@@ -326,10 +331,13 @@ def interaction(page, moves: int, timeout_ms: int = 10_000) -> dict:
             lat.append(page.evaluate(RESULT_JS, nkeys))
         except Exception:  # no redraw: the slider is at its end (or the page did not react)
             missed += 1
+            diag.append(page.evaluate(DIAG_JS))
             if not turned:
                 key, turned = "ArrowLeft", True
+            if missed >= 3 and not lat:  # the page does not react: say why instead of waiting on
+                break
         page.wait_for_timeout(250)  # let the other figures of this change finish, and the kernel go idle
-    return {"moves": moves, "latencies_ms": lat, "missed": missed}
+    return {"moves": moves, "latencies_ms": lat, "missed": missed, "diagnosis": diag[:3]}
 
 
 def pct(xs, q):
@@ -350,7 +358,7 @@ def bench_page(app: App, browser, notebook: str, moves: int) -> dict:
         res["refill_wait_s"] = app.wait_filled(fills + 1)  # the pool refills before anything is measured
         res["refill_wait_s"] += wait_kernels_idle(app.proc.pid)
         inter = interaction(page, moves)
-        res.update(moves=inter["moves"], missed=inter["missed"], latencies_ms=[round(x, 1) for x in inter["latencies_ms"]])
+        res.update(moves=inter["moves"], missed=inter["missed"], diagnosis=inter.get("diagnosis"), latencies_ms=[round(x, 1) for x in inter["latencies_ms"]])
         res["latency_median_ms"] = statistics.median(inter["latencies_ms"]) if inter["latencies_ms"] else None
         res["latency_p95_ms"] = pct(inter["latencies_ms"], 95) if inter["latencies_ms"] else None
         res["bytes_cold"] = cold.total()
@@ -445,6 +453,8 @@ def main(argv=None) -> int:
                           f"latency median {fmt(r.get('latency_median_ms'), '.0f')} ms p95 "
                           f"{fmt(r.get('latency_p95_ms'), '.0f')} ms ({len(r['latencies_ms'])}/{r['moves']} moves), "
                           f"load {r['loadavg']}", flush=True)
+                    if r.get("diagnosis") and not r["latencies_ms"]:
+                        print(f"    no redraw seen after a key press: {r['diagnosis'][0]}")
                     print("    largest cold downloads: " + ", ".join(f"{u} {b / 1e6:.2f} MB" for u, b in r["largest_cold"]))
             finally:
                 browser.close()
