@@ -176,3 +176,18 @@ def test_views_are_pure_functions_of_the_graph():
     names = [n.name for n in g.nodes]
     assert fill[names.index("h^b_2")] == COLOURS["selected"] and text[names.index("h^b_2")] == "white"
     assert fill[names.index("x_1")] == COLOURS["faded"] and fill[names.index("x_4")] == COLOURS["reach"]
+
+
+def test_edge_labels_thin_out_as_the_picture_grows():
+    from rnnviz.core.graph import folded_graph
+    from rnnviz.viz.unrolling import labelled_edges
+
+    plain = unrolled_graph(6)
+    assert labelled_edges(plain) == list(plain.edges)  # every copy says which matrix it is
+    bi = unrolled_graph(6, bidirectional=True)
+    first = labelled_edges(bi)
+    assert first and all(1 in (bi.index[e.src].t, bi.index[e.dst].t) for e in first)
+    assert {e.label for e in first} == {e.label for e in bi.edges}  # still every matrix named once
+    assert labelled_edges(unrolled_graph(6, num_layers=2, bidirectional=True)) == []
+    folded = folded_graph(num_layers=2, bidirectional=True)
+    assert {e.role for e in labelled_edges(folded)} == {"W_xh", "W_hh", "W_hy"}
