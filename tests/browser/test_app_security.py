@@ -1,0 +1,65 @@
+"""The app behind a token: requests without it are refused; no code is shown or runnable."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from .harness import ROOT, free_port
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _get(url):
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        with opener.open(url, timeout=120) as r:
+            return r.status, r.headers, r.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read().decode("utf-8", "replace")
+
+
+@pytest.fixture(scope="module")
+def token_app():
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "rnnviz", "app", "--port", str(port), "--pool-size", "0",
+                             "--token", "s3cret-for-test"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        assert proc.poll() is None, proc.stdout.read().decode()[-2000:]
+        try:
+            urllib.request.urlopen(url + "/login", timeout=2)
+            break
+        except urllib.error.HTTPError:
+            break
+        except OSError:
+            assert time.monotonic() < deadline, "the app did not start in 120 s"
+            time.sleep(0.5)
+    yield url
+    proc.terminate()
+    proc.wait(15)
+
+
+def test_requests_without_the_token_are_refused(token_app):
+    status, headers, _ = _get(token_app + "/voila/render/05-vanishing-exploding.ipynb")
+    assert status in (302, 403), status
+    if status == 302:
+        assert "/login" in headers["Location"]
+    status, _, _ = _get(token_app + "/voila/render/05-vanishing-exploding.ipynb?token=wrong")
+    assert status in (302, 403)
+
+
+def test_the_token_opens_the_lesson_without_showing_code(token_app):
+    status, _, body = _get(token_app + "/voila/render/05-vanishing-exploding.ipynb?token=s3cret-for-test")
+    assert status == 200
+    assert "Vanishing and exploding gradients" in body
+    assert "from rnnviz.widgets.vanishing import" not in body  # sources are stripped
