@@ -200,13 +200,13 @@ class App:
 
 # ---------------------------------------------------------------------------- the browser side
 
-READY_JS = """() => {
+READY_JS = """(minPlots = 0) => {
     const r = document.querySelector('#rendered_cells');
     if (!r || getComputedStyle(r).display === 'none') return false;
     const boxes = document.querySelectorAll('.rnnviz-app, .rnnviz-index');
     const plots = document.querySelectorAll('.js-plotly-plot');
     const drawn = document.querySelectorAll('.js-plotly-plot .main-svg');
-    return boxes.length > 0 && plots.length <= drawn.length; }"""
+    return boxes.length > 0 && plots.length >= minPlots && plots.length <= drawn.length; }"""
 
 # a listener on every figure: the time of each plotly_afterplot, and of each key press
 LISTEN_JS = """() => {
@@ -309,7 +309,10 @@ def open_page(context, url: str, timeout_s: float = 180.0):
     traffic = Traffic(context, page)
     t0 = time.monotonic()
     page.goto(url, timeout=timeout_s * 1000)
-    page.wait_for_function(READY_JS, timeout=timeout_s * 1000, polling=50)
+    # a lesson page is interactive once its figure exists and is drawn (without the minimum, the
+    # check passed before the figure widget was created: seen 2026-11-26)
+    min_plots = 0 if url.endswith("index.ipynb") else 1
+    page.wait_for_function(READY_JS, arg=min_plots, timeout=timeout_s * 1000, polling=50)
     ready = time.monotonic() - t0
     page.wait_for_timeout(1000)  # late frames (comm messages after the first draw) still count as the session's
     return page, traffic, ready

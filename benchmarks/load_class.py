@@ -62,7 +62,7 @@ async def session(i: int, browser, url: str, deadline: float, results: list, pag
         remaining_ms = max(1000, (deadline - time.monotonic()) * 1000)
         await page.goto(f"{url}/voila/render/{nb}", timeout=remaining_ms)
         remaining_ms = max(1000, (deadline - time.monotonic()) * 1000)
-        await page.wait_for_function(READY_JS, timeout=remaining_ms, polling=100)
+        await page.wait_for_function(READY_JS, arg=1, timeout=remaining_ms, polling=100)
         res["ready_s"] = time.monotonic() - t0
         text = await page.inner_text("body")
         bad = [m for m in ERROR_MARKERS if m in text]
