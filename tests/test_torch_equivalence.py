@@ -136,6 +136,10 @@ def test_torch_nn_modules(kind, options, layers, bidirectional, rng):
     assert set(expected) == set(ev.grads)
     for key in ev.grads:
         close(ev.grads[key], expected[key], f"dL/d{key}")
+    # BPTT's other path, one gradient copy per time-stamp (W_hh's copies summed one by one)
+    copies = net.evaluate(params, X, targets, state0=_state0_rnnviz(s0, layers, dirs), keep_copies=True).backward.copies
+    for key in ev.grads:
+        close(copies[key].sum(axis=0), expected[key], f"sum of the per-time-stamp copies of dL/d{key}")
     close(ev.backward.dX, Xt.grad.numpy(), "dL/dX")
     for k in range(layers):
         for d, dr in enumerate(dirs):
@@ -241,8 +245,10 @@ def test_cells_against_their_formulas_in_torch(kind, options, step, layers, bidi
     ev = net.evaluate(params, X, targets, state0=state0)
     close(ev.forward.Y, Y.detach().numpy(), "outputs y_t")
     assert abs(ev.loss - loss.item()) <= TOL * abs(loss.item())
+    copies = net.evaluate(params, X, targets, state0=state0, keep_copies=True).backward.copies
     for key in params:
         close(ev.grads[key], tparams[key].grad.numpy(), f"dL/d{key}")
+        close(copies[key].sum(axis=0), tparams[key].grad.numpy(), f"sum of the copies of dL/d{key}")
     close(ev.backward.dX, Xt.grad.numpy(), "dL/dX")
     for key, states in tstate0.items():
         close(ev.backward.dstate0[key][0], states[0].grad.numpy(), f"dL/dstate0 of {key}")
