@@ -83,17 +83,20 @@ PLOT_DATA_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
                                                       tr.text]).slice(0, 200000)})))"""
 
 
-def _load(page, url: str, timeout_ms: int = 120_000) -> float:
+def _load(page, url: str, timeout_ms: int = 180_000) -> float:
     start = time.monotonic()
     page.goto(url, timeout=timeout_ms)
     page.wait_for_function("() => { const r = document.querySelector('#rendered_cells');"
                            " return r && getComputedStyle(r).display !== 'none'; }", timeout=timeout_ms)
     # widgets render after the cells: wait until every plotly figure has drawn, and the count is stable
-    page.wait_for_function("""() => {
+    # a lesson page must show at least one figure; the index shows none (widgets render after the cells)
+    min_plots = 0 if url.endswith("index.ipynb") else 1
+    page.wait_for_function("""n => {
         const plots = document.querySelectorAll('.js-plotly-plot');
         const drawn = document.querySelectorAll('.js-plotly-plot .main-svg');
         const boxes = document.querySelectorAll('.rnnviz-app, .rnnviz-index');
-        return boxes.length > 0 && plots.length * 1 <= drawn.length; }""", timeout=timeout_ms)
+        return boxes.length > 0 && plots.length >= n && plots.length <= drawn.length; }""", arg=min_plots,
+                           timeout=timeout_ms)
     page.wait_for_timeout(1500)
     return time.monotonic() - start
 
