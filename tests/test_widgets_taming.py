@@ -139,6 +139,10 @@ def test_unclipped_run_overflows_with_a_warning_and_the_clipped_run_finishes():
     assert len(app.fig.data[7].x) == len(plain.history) and len(app.fig.data[8].x) == app.steps
     assert list(app.fig.data[9].x) == [len(plain.history)]
     assert app.fig.data[12].y[0] == pytest.approx(1.0)  # max_norm line
+    # the blow-up leaves the top of the loss panel instead of flattening the clipped curve
+    lo, hi = app.fig.layout.yaxis3.range
+    assert hi < np.log10(clipped.losses[0]) + 3.5 and lo < np.log10(clipped.losses[-1])
+    assert app.fig.data[9].y[0] <= 10 ** hi and "inf/NaN after step" in app.fig.data[9].text[0]
     assert app.progress.value == app.progress.max and not app.train_button.disabled
     # the app still works afterwards
     app.threshold.value = 0.2
@@ -195,6 +199,7 @@ def test_norm_checker_accepts_correct_solutions():
     (lambda grads, c: _right_norm(grads, c) if sum((g ** 2).sum() for g in grads.values()) <= c ** 2
      else {k: g * c / sum((v ** 2).sum() for v in grads.values()) for k, g in grads.items()},  # forgot the sqrt
      "the direction is right but the clipped norm"),
+    (lambda grads, c: {k: g.copy() for k, g in grads.items()}, "you returned the gradient unchanged"),
     (lambda grads, c: [g * 0 for g in grads.values()], "return a dict"),
     (lambda grads, c: {"W_hh": grads["W_hh"]}, "return the same keys"),
     (lambda grads, c: 1 / 0, "ZeroDivisionError"),
@@ -222,6 +227,7 @@ def test_value_checker_accepts_and_names_mistakes():
         "only raised the entries below -c": lambda g, c: {k: np.maximum(v, -c) for k, v in g.items()},
         "lost the sign": lambda g, c: {k: np.minimum(np.abs(v), c) for k, v in g.items()},
         "that is clipping by norm": _right_norm,
+        "you returned the gradient unchanged": lambda g, c: {k: v.copy() for k, v in g.items()},
         "already inside [-c, c]": lambda g, c: {k: np.clip(v, -c, c) * 0.5 for k, v in g.items()},
         "in place": lambda g, c: {k: np.clip(v, -c, c, out=v) for k, v in g.items()},
     }

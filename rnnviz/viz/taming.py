@@ -35,7 +35,7 @@ __all__ = [
     "window_outlines",
 ]
 
-DROPPED = "rgba(120, 120, 120, 0.82)"
+DROPPED = "rgba(110, 110, 110, 0.62)"
 OUTLINE = "#f8fafc"
 #: the colour of each clipping kind, the same in every panel (and for the run trained with it)
 CLIP_COLORS = {"value": ORANGE, "norm": BLUE}
@@ -157,7 +157,7 @@ def clipping_figure() -> go.FigureWidget:
     fig.add_scatter(name="training without clipping", mode="lines", line=dict(color=RED), row=2, col=1)
     fig.add_scatter(name="training with clipping", mode="lines", line=dict(color=BLUE), row=2, col=1)
     fig.add_scatter(name="became inf/NaN here", mode="markers+text", marker=dict(color=RED, size=14, symbol="x"),
-                    text=[], textposition="top left", textfont=dict(color=RED), row=2, col=1)
+                    text=[], textposition="middle right", textfont=dict(color=RED), cliponaxis=False, row=2, col=1)
     fig.add_scatter(name="||g|| without clipping", mode="lines", line=dict(color=RED), showlegend=False, row=2, col=2)
     fig.add_scatter(name="||g|| with clipping", mode="lines", line=dict(color=BLUE), showlegend=False, row=2, col=2)
     fig.add_scatter(name="max_norm of the clipped run", mode="lines", line=dict(color=GREY, dash="dash"), row=2, col=2)
@@ -200,13 +200,29 @@ def set_clip_threshold(fig: go.FigureWidget, g: np.ndarray, by_value: np.ndarray
         fig.layout.yaxis.range = [-yl, yl]
 
 
+def _log_range(runs_values: list, start: float, decades: float = 3.0) -> list | None:
+    """[lo, hi] in log10 units covering the finite values, but at most ``decades`` above ``start``:
+    a run that blows up leaves the top of the panel instead of squashing the others to a flat line."""
+    vals = np.concatenate([for_log_axis(v) for v in runs_values]) if runs_values else np.array([])
+    vals = vals[np.isfinite(vals)]
+    if vals.size == 0 or not np.isfinite(start) or start <= 0:
+        return None
+    lo = np.log10(vals.min())
+    hi = min(np.log10(vals.max()), np.log10(start) + decades)
+    return [lo - 0.3, max(hi, lo + 1) + 0.3]
+
+
 def update_training_figure(fig: go.FigureWidget, plain, clipped, *, kind: str, threshold: float) -> None:
     """Loss and gradient norm per step of the run without clipping (``plain``) and with it (``clipped``).
 
     ``plain`` and ``clipped`` are :class:`~rnnviz.core.train.TrainResult` (or None: not trained yet).
-    A diverged run ends where its last finite step was; an x marks that spot.
+    A diverged run ends where its last finite step was; an x marks that spot (at the top edge when
+    the curve has left the panel).
     """
     color = CLIP_COLORS[kind]
+    runs = [r for r in (plain, clipped) if r is not None and len(r.history)]
+    loss_range = _log_range([r.losses for r in runs], runs[0].losses[0]) if runs else None
+    norm_range = _log_range([r.grad_norms for r in runs], float(np.median(runs[0].grad_norms[:10]))) if runs else None
     with fig.batch_update():
         for trace, run in ((7, plain), (8, clipped)):
             steps = np.arange(1, len(run.history) + 1) if run is not None else []
@@ -219,14 +235,18 @@ def update_training_figure(fig: go.FigureWidget, plain, clipped, *, kind: str, t
         fig.data[8].line.color = color
         fig.data[11].line.color = color
         fig.data[8].name = f"training with clipping by {kind} (c = {threshold:g})"
-        bad = [r for r in (plain, clipped) if r is not None and r.diverged and len(r.history)]
+        bad = [r for r in runs if r.diverged]
+        top = 10 ** (loss_range[1] - 0.3) if loss_range else np.inf
         fig.data[9].x = [len(r.history) for r in bad]
-        fig.data[9].y = [for_log_axis(r.losses[-1:])[0] for r in bad]
-        fig.data[9].text = ["inf/NaN next"] * len(bad)
-        runs = [r for r in (plain, clipped) if r is not None]
+        fig.data[9].y = [min(float(r.losses[-1]), top) for r in bad]
+        fig.data[9].text = [f"inf/NaN after step {len(r.history)}" for r in bad]
+        for axis, rng in ((fig.layout.yaxis3, loss_range), (fig.layout.yaxis4, norm_range)):
+            if rng is None:
+                axis.range, axis.autorange = None, True
+            else:
+                axis.range = rng
         n = max([len(r.history) for r in runs] + [1])
         if kind == "norm" and clipped is not None:
             fig.data[12].x, fig.data[12].y = [1, n], [threshold, threshold]
-            fig.data[12].name = "max_norm of the clipped run"
         else:
             fig.data[12].x, fig.data[12].y = [], []

@@ -38,6 +38,15 @@ from ..viz.taming import (
 )
 from .base import LessonApp, explained, heading
 
+#: every control gets this width, so the help text beside it cannot squeeze a slider to a stub
+WIDE = "400px"
+
+
+def _row(control: W.Widget, text: str) -> W.HBox:
+    """:func:`explained` with a fixed-width control that does not shrink."""
+    control.layout.flex = "0 0 auto"
+    return explained(control, text, width=None if isinstance(control, (W.Button, W.ToggleButtons)) else WIDE)
+
 __all__ = ["ClippingApp", "TruncationApp", "check_clip_by_norm", "check_clip_by_value", "check_window", "cosine",
            "relative_gap"]
 
@@ -91,9 +100,9 @@ class TruncationApp(LessonApp):
                     "parameters together, orange: W_hh alone); the red circle is your k. At k = T = "
                     f"{T} nothing is dropped and the gap is 0. Bright entries in grey mean a large gap; "
                     "if the dropped entries are dark (the gradient vanished anyway), truncation costs little."),
-            explained(self.window, "length k of each truncation window; small k drops every path longer than the "
+            _row(self.window, "length k of each truncation window; small k drops every path longer than the "
                                    "window, k = T is the exact BPTT"),
-            explained(self.radius, "rescales W_hh to this spectral radius: small, and far-back terms vanish so truncation "
+            _row(self.radius, "rescales W_hh to this spectral radius: small, and far-back terms vanish so truncation "
                                    "is harmless; large, and the dropped terms matter (recomputes every k)"),
             self.summary,
             self.fig,
@@ -213,17 +222,17 @@ class ClippingApp(LessonApp):
                                           style=style, readout_format=".3g", continuous_update=True)
         self.clip_summary = W.HTML()
         self.train_clip = W.ToggleButtons(options=["norm", "value"], value=train_clip, description="clip by",
-                                          style={"button_width": "80px", "description_width": "130px"})
+                                          style={"button_width": "90px", "description_width": "130px"})
         self.train_threshold = W.FloatLogSlider(value=train_threshold, base=10, min=-2, max=2, step=0.25,
                                                 description="training c", style=style, readout_format=".3g",
                                                 continuous_update=False)
         self.lr = W.SelectionSlider(options=[0.003, 0.01, 0.03, 0.1, 0.3], value=lr, description="learning rate",
                                     style=style, continuous_update=False)
         self.train_button = W.Button(description=f"train both ({steps} steps each)", icon="play",
-                                     button_style="primary", layout=W.Layout(width="240px"))
+                                     button_style="primary", layout=W.Layout(width=WIDE))
         self.train_button.on_click(lambda _: self.run_guarded(self.train))
         self.progress = W.IntProgress(value=0, min=0, max=2 * steps, description="progress",
-                                      style={"description_width": "130px"})
+                                      style={"description_width": "130px"}, layout=W.Layout(width=WIDE))
         self.training_summary = W.HTML()
         self.runs: dict = {"plain": None, "clipped": None}
         self.train_seconds = 0.0
@@ -240,7 +249,7 @@ class ClippingApp(LessonApp):
                     "through 0, the <b>same direction</b>, only shorter. "
                     "<b>1b</b>: the cosine between the clipped and the original gradient (1 = same direction) for "
                     "every c; the circles are your c. By norm it is always 1."),
-            explained(self.threshold, "the clipping threshold c; move it left and more entries are cut (by value) or "
+            _row(self.threshold, "the clipping threshold c; move it left and more entries are cut (by value) or "
                                       "the whole gradient shrinks more (by norm)"),
             self.clip_summary,
             heading("2. Training with and without clipping",
@@ -251,13 +260,13 @@ class ClippingApp(LessonApp):
                     "numbers overflow; the x marks the last finite step. The clipped run has the colour of its kind. "
                     "<b>2b</b>: the gradient norm before clipping at each step; the dashed line is max_norm: every "
                     "step above it was clipped."),
-            explained(self.train_clip, "how the second run clips: by the global norm of all gradients, or every "
+            _row(self.train_clip, "how the second run clips: by the global norm of all gradients, or every "
                                        "entry by value"),
-            explained(self.train_threshold, "max_norm (by norm) or c (by value) of the second run: too large and it "
+            _row(self.train_threshold, "max_norm (by norm) or c (by value) of the second run: too large and it "
                                             "clips too late, very small and training crawls"),
-            explained(self.lr, "SGD step size of both runs: a smaller one can also avoid the blow-up, but learns "
+            _row(self.lr, "SGD step size of both runs: a smaller one can also avoid the blow-up, but learns "
                                "more slowly"),
-            explained(self.train_button, "train a model without clipping, then the same model with clipping "
+            _row(self.train_button, "train a model without clipping, then the same model with clipping "
                                          "(about a second)"),
             self.progress,
             self.training_summary,
@@ -416,19 +425,19 @@ def check_clip_by_norm(fn: Callable) -> str:
     """Check a student's ``clip_by_norm(grads, max_norm) -> dict`` and name the mistake.
 
     Cases: a gradient below the threshold (must come back unchanged); two arrays of norms 3 and 4
-    (global norm 5) with max_norm 3.5 -- below one array's norm, above the other's and below the
-    global one, so clipping each array separately gives itself away; entries beyond max_norm, so
-    clipping by value does too.
+    (global norm 5) with max_norm 3.5 -- above one array's norm, below the other's and below the
+    global one, so clipping each array separately gives itself away; one array with an entry
+    beyond max_norm, so clipping by value does too.
     """
-    small = {"W_hh": np.array([[0.6, -0.8], [0.0, 1.2]]), "b_h": np.array([0.9, -0.3])}  # ||g|| < 2.5
+    small = {"W_hh": np.array([[0.6, -0.8], [0.0, 1.2]]), "b_h": np.array([0.9, -0.3])}  # ||g|| = 1.83
     two = {"W_xh": np.array([[3.0, 0.0], [0.0, 0.0]]), "W_hh": np.array([[0.0, 2.4], [-3.2, 0.0]])}  # 3 and 4: 5
-    c_small, c_two = 2.5, 3.5
+    big = {"W_hh": np.array([[6.0, 0.5], [0.0, -2.0]])}  # ||g|| = 6.34, one entry beyond 3
+    c_small, c_two, c_big = 2.5, 3.5, 3.0
     try:
         if _modifies_input(fn, two, c_two):
             return ("not yet: you modified the input gradients in place (g *= ... or g[...] = ...); return new arrays "
                     "(g * scale) and leave grads as it was")
-        out_small = _call(fn, small, c_small)
-        out_two = _call(fn, two, c_two)
+        out_small, out_two, out_big = _call(fn, small, c_small), _call(fn, two, c_two), _call(fn, big, c_big)
     except _WrongResult as exc:
         return f"not yet: {exc}"
     except Exception as exc:  # the student's code: any error is feedback
@@ -437,18 +446,22 @@ def check_clip_by_norm(fn: Callable) -> str:
         return (f"not yet: you changed the gradient when its norm was below the threshold (||g|| = "
                 f"{global_norm(small):.3g} <= max_norm = {c_small}, yours came back with norm "
                 f"{global_norm(out_small):.3g}); rescale only when ||g|| > max_norm")
+    if _same(out_big, {k: np.clip(v, -c_big, c_big) for k, v in big.items()}):
+        return ("not yet: you clipped each entry to [-max_norm, max_norm], which is clipping by value and changes the "
+                "direction; clipping by norm multiplies every entry by the same factor max_norm / ||g||")
+    if _same(out_two, two):
+        return (f"not yet: you returned the gradient unchanged although its global norm ||g|| = 5 is above max_norm = "
+                f"{c_two}; then every array must be multiplied by max_norm / ||g||")
     per_array = {k: v * min(1.0, c_two / np.linalg.norm(v)) for k, v in two.items()}
     if _same(out_two, per_array):
         return ("not yet: you clipped each array separately instead of the global norm; ||g|| is the norm of all "
                 "entries of all arrays together, sqrt(sum over the arrays of sum(g**2)) = 5 here, and every array is "
                 "scaled by the same max_norm / ||g||")
-    if _same(out_two, {k: np.clip(v, -c_two, c_two) for k, v in two.items()}):
-        return ("not yet: you clipped each entry to [-max_norm, max_norm], which is clipping by value and changes the "
-                "direction; clipping by norm multiplies every entry by the same factor max_norm / ||g||")
-    cos = cosine(out_two, two)
-    if not cos > 1 - 1e-9:
-        return (f"not yet: the clipped gradient points in another direction (cosine {cos:.4f} to the original, it "
-                "must be 1); multiply every entry of every array by the same factor max_norm / ||g||")
+    for case, out in ((two, out_two), (big, out_big)):
+        cos = cosine(out, case)
+        if not cos > 1 - 1e-9:
+            return (f"not yet: the clipped gradient points in another direction (cosine {cos:.4f} to the original, it "
+                    "must be 1); multiply every entry of every array by the same factor max_norm / ||g||")
     norm = global_norm(out_two)
     if not np.isclose(norm, c_two, rtol=1e-9):
         return (f"not yet: the direction is right but the clipped norm is {norm:.4g}, not max_norm = {c_two} "
@@ -473,6 +486,8 @@ def check_clip_by_value(fn: Callable) -> str:
     if _same(out, want):
         return ("correct: every entry is cut to [-c, c]; entries already inside are untouched, so the direction "
                 f"changes (cosine {cosine(want, grads):.3f} here)")
+    if _same(out, grads):
+        return "not yet: you returned the gradient unchanged; the entries 2, -3 and -1.5 lie beyond c = 1 and must be cut"
     if _same(out, {k: np.minimum(v, c) for k, v in grads.items()}):
         return "not yet: you only cut the large positive entries; entries below -c must become -c too"
     if _same(out, {k: np.maximum(v, -c) for k, v in grads.items()}):
