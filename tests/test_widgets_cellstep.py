@@ -79,11 +79,28 @@ def test_first_step_starts_from_the_zero_state(app):
     assert "nothing to remember" in app.equation.value
 
 
-def test_play_drives_the_slider(app):
-    app.play.value = 5
-    assert app.t.value == 5
-    assert np.array_equal(_column(app.fig, "h_t"), app.steps[4].h[0])
+def test_play_is_linked_to_the_slider_in_the_browser(app):
+    assert app.play_link.source == (app.play, "value") and app.play_link.target == (app.t, "value")
     assert app.play.max == app.t.max == len(app.inputs)
+    app.text.value = "Oh my ears and whiskers"
+    assert app.play.max == app.t.max == len("Oh my ears and whiskers") - 1
+
+
+def test_every_figure_message_carries_the_whole_current_view(app):
+    # a browser that skips a message (it reads only the latest) still draws the current state
+    app.t.value = 3
+    app.absent_y.value = True
+    app.t.value = 9
+    msg = app.fig._py2js_update
+    assert msg is not None and msg["style_traces"] == list(range(len(app.fig.data)))
+    names = [tr.name for tr in app.fig.data]
+    z = msg["style_data"]["z"]
+    np.testing.assert_array_equal(z[names.index("a_t")][:, 0], app.steps[8].a[0])
+    np.testing.assert_array_equal(z[names.index("h (all t)")], app.hidden.T)  # unchanged by this step, sent anyway
+    colors = msg["style_data"]["marker.color"][names.index("loss l_t")]
+    assert colors[2] != colors[3]  # the absent target at t = 3 is still grey
+    assert msg["layout_data"]["shapes.1.x0"] == 8.5
+    assert "x<sub>9</sub>" in msg["layout_data"]["annotations.0.text"]
 
 
 def test_true_next_character_is_marked_in_the_softmax(app, model):
@@ -175,6 +192,8 @@ def test_bad_sentences_give_a_readable_message_and_the_app_recovers(app):
     assert app.message.kind == "error"
     assert "'\u00e9'" in app.message.text and "'\u20ac'" in app.message.text and "'5'" in app.message.text
     np.testing.assert_array_equal(_column(app.fig, "h_t"), good)  # the view was left as it was
+    app.t.value = 4  # a bad sentence's message stays while the student moves on (or plays)
+    assert app.message.kind == "error" and "'\u00e9'" in app.message.text
     app.text.value = ""
     assert app.message.kind == "error" and "empty" in app.message.text
     app.text.value = "A"
@@ -191,6 +210,8 @@ def test_long_sentence_is_cut_with_a_note(app):
     assert app.message.kind == "warning" and str(MAX_CHARS) in app.message.text
     assert len(app.sentence) == MAX_CHARS and app.t.max == MAX_CHARS - 1
     assert app.t.value == 10  # the time-stamp is kept when it still exists
+    app.t.value = 12
+    assert app.message.kind == "warning"  # the note stays with the sentence
     app.text.value = "Oh dear!"
     assert app.t.value == 7 and app.message.kind == ""
 

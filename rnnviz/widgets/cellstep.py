@@ -170,6 +170,7 @@ class CellStepApp(LessonApp):
         ids, used, _ = sentence_ids(self.model.vocab, text)
         self._set_sentence(ids, used)
         self._quiet = False
+        self._sentence_note: tuple[str, str] | None = None
         T = len(self.inputs)
         style = {"description_width": "100px"}
         self.text = W.Text(value=text, description="sentence", style=style, continuous_update=False,
@@ -178,7 +179,7 @@ class CellStepApp(LessonApp):
                              layout=W.Layout(width="400px"))
         self.play = W.Play(value=self.t.value, min=1, max=T, step=1, interval=900, show_repeat=False,
                            description="play", tooltip="step through the sentence")
-        W.link((self.play, "value"), (self.t, "value"))
+        self.play_link = W.jslink((self.play, "value"), (self.t, "value"))  # in the browser: smooth, no round trip
         self.absent_x = W.Checkbox(value=False, description="x_t absent", indent=False, layout=W.Layout(width="150px"))
         self.absent_y = W.Checkbox(value=False, description="target absent", indent=False,
                                    layout=W.Layout(width="150px"))
@@ -189,6 +190,8 @@ class CellStepApp(LessonApp):
         self.status = W.HTML()
         self.equation = W.HTML()
         self.fig = cellstep_figure(p, self.tokens)
+        self._sentence_row = explained(
+            self.text, f"type a sentence, press Enter: read from h_0 = 0 (up to {MAX_CHARS} characters of the book)")
         super().__init__([
             heading(self.title,
                     f"A character model (a vanilla RNN with p = {p} hidden units, trained on <i>Alice's Adventures in "
@@ -199,7 +202,7 @@ class CellStepApp(LessonApp):
                     "the next character; green is the one that really comes next. <b>Below</b>: every h<sub>t</sub> "
                     "of the sentence side by side, and how surprised the model was at each step (the loss "
                     "l<sub>t</sub>; tall bars are bad guesses)."),
-            explained(self.text, f"type a sentence, press Enter: read from h_0 = 0 (up to {MAX_CHARS} characters of the book)"),
+            self._sentence_row,
             self._time_row(),
             explained(self.absent_x, "no input at this time-stamp: W_xh x_t becomes 0, h_t is built from W_hh h_{t-1} "
                                      "+ b_h alone, and every later state changes too"),
@@ -211,6 +214,10 @@ class CellStepApp(LessonApp):
             self.equation,
             self.fig,
         ])
+        kids = list(self.children)  # the message line goes under the sentence box, where bad text is typed
+        kids.remove(self.message)
+        kids.insert(kids.index(self._sentence_row) + 1, self.message)
+        self.children = tuple(kids)
         self.watch(self.text, self._on_text)
         self.watch(self.t, self._on_t)
         self.watch(self.absent_x, self._on_absent_x)
@@ -272,7 +279,12 @@ class CellStepApp(LessonApp):
         self._draw_step()
 
     def _on_text(self) -> None:
-        ids, used, note = sentence_ids(self.model.vocab, self.text.value)  # bad text: ValueError, view unchanged
+        try:
+            ids, used, note = sentence_ids(self.model.vocab, self.text.value)
+        except (TypeError, ValueError) as exc:  # bad text: the message stays until the next sentence, view unchanged
+            self._sentence_note = ("error", str(exc))
+            raise
+        self._sentence_note = ("warning", note) if note else None
         self._set_sentence(ids, used)
         T = len(self.inputs)
         with self._holding():
@@ -282,8 +294,6 @@ class CellStepApp(LessonApp):
             self.t.max = self.play.max = T
             self.absent_x.value = self.absent_y.value = False
         self.update()
-        if note:
-            self.message.warning(note)
 
     def _on_t(self) -> None:
         if self._quiet:
@@ -336,6 +346,8 @@ class CellStepApp(LessonApp):
                     y=self.forward.Y[0, t])
         self.equation.value = self._equation_html(t, j, k, unit - 1, present)
         self.status.value = self._status_html(t)
+        if self._sentence_note:  # every handler clears the message line; a note on the sentence outlives them
+            self.message.show(*self._sentence_note)
 
     def _status_html(self, t: int) -> str:
         T = len(self.inputs)
