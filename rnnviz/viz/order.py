@@ -78,7 +78,7 @@ def compare_figure(hidden_size: int) -> go.FigureWidget:
     for row, name in ((2, "A"), (3, "B")):
         fig.add_heatmap(name=f"h_t of {name}", colorscale="RdBu", reversescale=True, zmin=-1, zmax=1, xgap=1, ygap=1,
                         showscale=row == 2,
-                        colorbar=dict(title=dict(text="h_t", side="top"), len=0.45, y=0.25, thickness=12,
+                        colorbar=dict(len=0.45, y=0.25, thickness=12,
                                       tickvals=[-1, -0.5, 0, 0.5, 1]),
                         hovertemplate="after '%{customdata}'<br>unit %{y}: %{z:.3f}<extra></extra>",
                         row=row, col=2)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import time
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import ipywidgets as W
 import numpy as np
@@ -233,10 +234,15 @@ class CompareApp(LessonApp):
 
 
 # =========================================================================== app 2: train and probe
-class TrainingRun(dict):
-    """What one press of Train did: steps, seconds, final held-out accuracies, and the curves."""
+class TrainingRun(NamedTuple):
+    """What one press of Train did."""
 
-    __getattr__ = dict.__getitem__
+    steps: int  # optimizer steps per model
+    seconds: float  # wall time of the whole run (both models, evaluations, figure updates)
+    train_size: int  # training sentences
+    bow: float  # final held-out accuracy of the bag of words
+    rnn: float  # final held-out accuracy of the RNN
+    curves: dict  # "step", "bow", "rnn": held-out accuracy during training
 
 
 class TrainProbeApp(LessonApp):
@@ -284,11 +290,11 @@ class TrainProbeApp(LessonApp):
                     "order and climbs to 100%. <b>Bottom</b>: the probe. Shuffling keeps the counts, so the bag of "
                     "words' input, and its prediction, never change (a flat line on the right); the RNN's do."),
             explained(self.train_size, "how many sentences to train on (both models see the same ones)"),
-            explained(self.steps, "optimizer steps (Adam, 32 sentences each) per model; the defaults take about a second"),
+            explained(self.steps, "optimizer steps (Adam, 32 sentences each) per model; the defaults train in a second or two"),
             explained(self.hidden, "size p of the RNN's state h_t; more units learn faster and more reliably, 2 to 4 may get stuck"),
             explained(self.lr, "Adam's step size; larger learns faster until it becomes unstable"),
-            explained(self.bow_model, "logistic regression on the counts, or a one-hidden-layer network (the "
-                                      "chapter's 'conventional neural network'): both stay at 50%"),
+            explained(self.bow_model, "logistic regression on the counts, or an MLP (the chapter's 'conventional "
+                                      "network'): both stay at 50%"),
             explained(self.seed, "the same seed and settings give exactly the same curves; change it for another run"),
             explained(self.train_button, "start again from random weights and train both models with the settings "
                                          "above (they take effect here)"),
