@@ -23,7 +23,8 @@ def _apps():
     for info in pkgutil.iter_modules(rnnviz.widgets.__path__):
         mod = importlib.import_module(f"rnnviz.widgets.{info.name}")
         for name, cls in inspect.getmembers(mod, inspect.isclass):
-            if issubclass(cls, LessonApp) and cls is not LessonApp and cls.__module__ == mod.__name__:
+            if (issubclass(cls, LessonApp) and cls is not LessonApp and cls.__module__ == mod.__name__
+                    and not name.startswith("_")):
                 found.append(pytest.param(cls, id=f"{info.name}.{name}"))
     return found
 
