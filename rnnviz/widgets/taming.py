@@ -45,7 +45,9 @@ WIDE = "400px"
 def _row(control: W.Widget, text: str) -> W.HBox:
     """:func:`explained` with a fixed-width control that does not shrink."""
     control.layout.flex = "0 0 auto"
-    return explained(control, text, width=None if isinstance(control, (W.Button, W.ToggleButtons)) else WIDE)
+    if isinstance(control, W.ToggleButtons):  # otherwise its description wraps above the buttons
+        control.layout.display, control.layout.flex_flow = "flex", "row nowrap"
+    return explained(control, text, width=None if isinstance(control, W.Button) else WIDE)
 
 __all__ = ["ClippingApp", "TruncationApp", "check_clip_by_norm", "check_clip_by_value", "check_window", "cosine",
            "relative_gap"]
@@ -66,8 +68,23 @@ def cosine(a: Mapping[str, np.ndarray], b: Mapping[str, np.ndarray]) -> float:
     return dot / (na * nb) if na > 0 and nb > 0 else 0.0
 
 
+class _SyncedApp(LessonApp):
+    """A LessonApp that copies its figure's full state into the synced widget state after every update.
+
+    Under Voila some one-off figure updates (plotly's ``_py2js_update`` messages) are lost: those sent
+    while the notebook first executes, and on some page loads later ones too (seen 2026-11-26 with
+    voila 0.5.13, anywidget 0.11.0, plotly 7.1.0). A view rendered from the synced state is then
+    right whatever was lost (lesson 1's apps do the same).
+    """
+
+    def run_guarded(self, handler) -> bool:
+        ok = super().run_guarded(handler)
+        self.sync_figures()
+        return ok
+
+
 # =========================================================================== truncated BPTT
-class TruncationApp(LessonApp):
+class TruncationApp(_SyncedApp):
     """A tanh RNN on one random sequence: the window k of truncated BPTT against the exact gradient."""
 
     title = "Truncated BPTT: what a window of k steps leaves out"
@@ -185,7 +202,7 @@ def _echo_batches(n_batches: int, batch_size: int, T: int, lag: int, symbols: in
                   d.target_mask[i * batch_size:(i + 1) * batch_size]) for i in range(n_batches)]
 
 
-class ClippingApp(LessonApp):
+class ClippingApp(_SyncedApp):
     """A linear RNN (identity activation) whose W_hh starts at spectral radius > 1: an exploding gradient.
 
     Part 1 clips its first gradient by value and by norm; part 2 trains it on the echo task
@@ -274,7 +291,7 @@ class ClippingApp(LessonApp):
         ])
         self.watch(self.threshold, self.update)
         update_clip_curves(self.fig, self.thresholds, self.cos_value, self.cos_norm, g)
-        self.clear_training()
+        self.run_guarded(self.clear_training)
         self.refresh()
 
     # ------------------------------------------------------------------ part 1: one gradient
