@@ -38,6 +38,9 @@ from ..viz.taming import (
 )
 from .base import LessonApp, explained, heading
 
+__all__ = ["ClippingApp", "TruncationApp", "check_clip_by_norm", "check_clip_by_value", "check_window", "cosine",
+           "relative_gap"]
+
 #: every control gets this width, so the help text beside it cannot squeeze a slider to a stub
 WIDE = "400px"
 
@@ -48,9 +51,6 @@ def _row(control: W.Widget, text: str) -> W.HBox:
     if isinstance(control, W.ToggleButtons):  # otherwise its description wraps above the buttons
         control.layout.display, control.layout.flex_flow = "flex", "row nowrap"
     return explained(control, text, width=None if isinstance(control, W.Button) else WIDE)
-
-__all__ = ["ClippingApp", "TruncationApp", "check_clip_by_norm", "check_clip_by_value", "check_window", "cosine",
-           "relative_gap"]
 
 
 def relative_gap(approx: Mapping[str, np.ndarray], exact: Mapping[str, np.ndarray], keys=None) -> float:
@@ -118,9 +118,9 @@ class TruncationApp(_SyncedApp):
                     f"{T} nothing is dropped and the gap is 0. Bright entries in grey mean a large gap; "
                     "if the dropped entries are dark (the gradient vanished anyway), truncation costs little."),
             _row(self.window, "length k of each truncation window; small k drops every path longer than the "
-                                   "window, k = T is the exact BPTT"),
+                              "window, k = T is the exact BPTT"),
             _row(self.radius, "rescales W_hh to this spectral radius: small, and far-back terms vanish so truncation "
-                                   "is harmless; large, and the dropped terms matter (recomputes every k)"),
+                              "is harmless; large, and the dropped terms matter (recomputes every k)"),
             self.summary,
             self.fig,
         ])
@@ -267,7 +267,7 @@ class ClippingApp(_SyncedApp):
                     "<b>1b</b>: the cosine between the clipped and the original gradient (1 = same direction) for "
                     "every c; the circles are your c. By norm it is always 1."),
             _row(self.threshold, "the clipping threshold c; move it left and more entries are cut (by value) or "
-                                      "the whole gradient shrinks more (by norm)"),
+                                 "the whole gradient shrinks more (by norm)"),
             self.clip_summary,
             heading("2. Training with and without clipping",
                     f"Both runs start from the same weights (spectral radius {radius:g}) and see the same "
@@ -278,13 +278,13 @@ class ClippingApp(_SyncedApp):
                     "<b>2b</b>: the gradient norm before clipping at each step; the dashed line is max_norm: every "
                     "step above it was clipped."),
             _row(self.train_clip, "how the second run clips: by the global norm of all gradients, or every "
-                                       "entry by value"),
+                                  "entry by value"),
             _row(self.train_threshold, "max_norm (by norm) or c (by value) of the second run: too large and it "
-                                            "clips too late, very small and training crawls"),
+                                       "clips too late, very small and training crawls"),
             _row(self.lr, "SGD step size of both runs: a smaller one can also avoid the blow-up, but learns "
-                               "more slowly"),
+                          "more slowly"),
             _row(self.train_button, "train a model without clipping, then the same model with clipping "
-                                         "(about a second)"),
+                                    "(a second or two)"),
             self.progress,
             self.training_summary,
             self.fig,
