@@ -121,7 +121,7 @@ def test_threshold_moves_the_clipped_entries_and_norm_keeps_direction(clip_app):
 # =========================================================================== training
 def test_unclipped_run_overflows_with_a_warning_and_the_clipped_run_finishes():
     app = ClippingApp()
-    assert app.fig.data[7].x == () or len(app.fig.data[7].x) == 0  # nothing trained yet
+    assert len(app.fig.data[7].x) == 0 and app.fig.layout.annotations[-1].visible  # nothing trained yet: a hint
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no numpy overflow warnings reach the student
         app.train_button.click()
@@ -137,7 +137,7 @@ def test_unclipped_run_overflows_with_a_warning_and_the_clipped_run_finishes():
     assert f"{100 * app.fraction_clipped():.0f}% of its steps were clipped" in app.training_summary.value
     # the figure: the red curve stops where the run blew up, the x marks it, the clipped curve goes on
     assert len(app.fig.data[7].x) == len(plain.history) and len(app.fig.data[8].x) == app.steps
-    assert list(app.fig.data[9].x) == [len(plain.history)]
+    assert list(app.fig.data[9].x) == [len(plain.history)] and not app.fig.layout.annotations[-1].visible
     assert app.fig.data[12].y[0] == pytest.approx(1.0)  # max_norm line
     # the blow-up leaves the top of the loss panel instead of flattening the clipped curve
     lo, hi = app.fig.layout.yaxis3.range

@@ -171,6 +171,9 @@ def clipping_figure() -> go.FigureWidget:
     fig.update_yaxes(type="log", exponentformat="power", row=2, col=2)
     fig.update_layout(height=760, margin=dict(l=60, r=20, t=50, b=40), template="plotly_white",
                       legend=dict(orientation="h", y=-0.08))
+    fig.add_annotation(name="not trained", text="press <b>train both</b> above to fill panels 2a and 2b",
+                       xref="paper", yref="paper", x=0.5, y=0.2, showarrow=False, font=dict(size=15, color=GREY),
+                       bgcolor="rgba(255,255,255,0.85)")
     return go.FigureWidget(fig)
 
 
@@ -245,6 +248,7 @@ def update_training_figure(fig: go.FigureWidget, plain, clipped, *, kind: str, t
                 axis.range, axis.autorange = None, True
             else:
                 axis.range = rng
+        fig.layout.annotations[-1].visible = not runs  # the "press train both" hint
         n = max([len(r.history) for r in runs] + [1])
         if kind == "norm" and clipped is not None:
             fig.data[12].x, fig.data[12].y = [1, n], [threshold, threshold]
