@@ -3,6 +3,7 @@
 import numpy as np
 import plotly.graph_objects as go
 
+from rnnviz.viz.live import LiveFigure
 from rnnviz.widgets.base import LessonApp, explained
 
 
@@ -11,8 +12,7 @@ class _App(LessonApp):
         import ipywidgets as W
 
         self.n = W.IntText(value=3)
-        self.fig = go.FigureWidget()
-        self.fig.add_scatter()
+        self.fig = LiveFigure(go.Figure(go.Scatter()))
         super().__init__([explained(self.n, "how many points"), W.VBox([self.fig])])
         self.watch(self.n, self.update)
         self.refresh()
@@ -49,3 +49,17 @@ def test_message_text_is_escaped():
     app = _App()
     app.message.error("<script>alert(1)</script>")
     assert "<script>" not in app.message.value and "&lt;script&gt;" in app.message.value
+
+
+def test_a_plain_figurewidget_in_an_app_is_refused():
+    """Only LiveFigures survive the browser's dropped updates; a plain FigureWidget is a developer's mistake."""
+    import ipywidgets as W
+    import pytest
+
+    class Plain(LessonApp):
+        def update(self):
+            pass
+
+    app = Plain([W.VBox([go.FigureWidget()])])
+    with pytest.raises(TypeError, match="LiveFigure"):
+        list(app.figures())

@@ -20,14 +20,15 @@ gradient check (analytic against numeric).
 
 from __future__ import annotations
 
-from copy import deepcopy
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .live import LiveFigure
+
 __all__ = [
-    "TRACES", "bptt_figure", "draw_sequence", "draw_time", "draw_weight", "keep_state_for_new_views",
+    "TRACES", "bptt_figure", "draw_sequence", "draw_time", "draw_weight",
     "show_gradient_check", "token_label", "unit_labels",
     "update_bptt_figure",
 ]
@@ -131,7 +132,7 @@ def bptt_figure() -> go.FigureWidget:
     fig.update_yaxes(title_text="analytic (BPTT)", row=3, col=3)
     fig.update_yaxes(title_text="−log p̂<sub>t</sub>(j<sub>t</sub>)", row=1, col=1)
     fig.update_yaxes(range=[-1.05, 1.05], row=1, col=2)
-    return go.FigureWidget(fig)
+    return LiveFigure(fig)
 
 
 def _labels(kind: str, tokens, p: int) -> list[str]:
@@ -258,20 +259,3 @@ def show_gradient_check(fig: go.FigureWidget, result) -> None:
         verdict = f"<span style='color:{GREEN}'>PASSED</span>" if c.passed else f"<span style='color:{RED}'>FAILED</span>"
         a[TITLES["check"]].text = f"gradient check {verdict}: max rel. error {c.max_error:.1e}"
         a[TITLES["check_hint"]].text = ""
-
-
-def keep_state_for_new_views(fig: go.FigureWidget) -> None:
-    """Make a view created *later* start from the figure as it is now.
-
-    A FigureWidget sends each change as a one-off message that only a live browser
-    model applies; a model created afterwards starts from the synced ``_widget_data``
-    / ``_widget_layout``, which plotly refreshes only when the figure itself is
-    displayed (not when it sits inside a Box). Under Voila the page connects after
-    the cells ran, so changes made then (an app's first draw, a notebook cell that
-    sets a control) were lost: the page showed the figure as first built. While no
-    view is live, copy the current state into those traits (what plotly's own
-    ``_repr_mimebundle_`` does).
-    """
-    if not fig._view_count:
-        fig._widget_data = deepcopy(fig._data)
-        fig._widget_layout = deepcopy(fig._layout_obj._props)

@@ -20,10 +20,11 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.basedatatypes import Undefined
 from plotly.subplots import make_subplots
 
-__all__ = ["COLUMNS", "StepFigure", "cellstep_figure", "display_char", "update_sequence", "update_step"]
+from .live import LiveFigure
+
+__all__ = ["COLUMNS", "cellstep_figure", "display_char", "update_sequence", "update_step"]
 
 BLUE, GREEN, GREY, LIGHT, ORANGE, DARK = "#2563eb", "#16a34a", "#6b7280", "#d1d5db", "#ea580c", "#111827"
 
@@ -45,58 +46,6 @@ _SHOWN = {" ": "\u2423", "\n": "\u21b5", "<unk>": "\u2047"}  # open box, return 
 def display_char(token: str) -> str:
     """A character as a label a student can see: space -> '␣', newline -> '↵'."""
     return _SHOWN.get(token, token)
-
-
-_TRACE_PROPS = ("x", "y", "z", "customdata", "hovertemplate", "marker.color", "marker.line.color")
-
-
-def _dig(d, path: str):
-    for key in path.split("."):
-        if isinstance(d, dict) and key in d:
-            d = d[key]
-        elif isinstance(d, (list, tuple)) and key.isdigit() and int(key) < len(d):
-            d = d[int(key)]
-        else:
-            return Undefined
-    return d
-
-
-class StepFigure(go.FigureWidget):
-    """A FigureWidget whose every update message carries the current value of everything the lesson changes.
-
-    plotly's FigureWidget sends an update as two quick state changes of ``_py2js_update``, the message and
-    then None, and the browser's handler reads the model's *current* value: when both arrive in one go (a
-    busy browser or kernel) the handler reads None and the update is lost, and so is every later one whose
-    message meets the same fate (seen under Voila: the slider moved, the figure stayed at t = 1). Here the
-    message is not reset, and it always holds every dynamic property of the view, so whichever message the
-    handler reads, it draws the current state.
-    """
-
-    def _dynamic_layout(self) -> dict:
-        lay = self._layout
-        out = {f"annotations.{i}.text": a.get("text") for i, a in enumerate(lay.get("annotations", []))}
-        for i, shape in enumerate(lay.get("shapes", [])):
-            out.update({f"shapes.{i}.{k}": shape[k] for k in ("x0", "x1", "y0", "y1") if k in shape})
-        for axis in ("xaxis4", "xaxis5"):
-            for k in ("tickvals", "ticktext", "range", "tickfont.size"):
-                v = _dig(lay.get(axis, {}), k)
-                if v is not Undefined:
-                    out[f"{axis}.{k}"] = v
-        return out
-
-    def _send_update_msg(self, restyle_data, relayout_data, trace_indexes=None, source_view_id=None):
-        traces = list(range(len(self._data)))
-        style = {prop: [_dig(self._data[i], prop) for i in traces] for prop in _TRACE_PROPS}
-        style = {prop: vals for prop, vals in style.items() if any(v is not Undefined for v in vals)}
-        self._last_trace_edit_id += 1
-        self._trace_edit_in_process = True
-        self._last_layout_edit_id += 1
-        self._layout_edit_in_process = True
-        self._py2js_update = {
-            "style_data": style, "layout_data": self._dynamic_layout(), "style_traces": traces,
-            "trace_edit_id": self._last_trace_edit_id, "layout_edit_id": self._last_layout_edit_id,
-            "source_view_id": source_view_id,
-        }  # not reset to None: see the class docstring
 
 
 def _idx(fig: go.FigureWidget, name: str) -> int:
@@ -162,7 +111,7 @@ def cellstep_figure(hidden_size: int, tokens: Sequence[str], *, height: int = 15
                                       thickness=14)),
     )
     fig.layout.annotations[1].yshift = 26  # above the column headers of the update panel
-    return StepFigure(fig)
+    return LiveFigure(fig)
 
 
 def update_sequence(fig: go.FigureWidget, H: np.ndarray, inputs: Sequence[str], targets: Sequence[str],

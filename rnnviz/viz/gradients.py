@@ -10,6 +10,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .live import LiveFigure
+
 __all__ = ["chain_figure", "for_log_axis", "spectral_figure", "update_chain_figure", "update_spectral_figure"]
 
 BLUE, ORANGE, GREY, RED = "#2563eb", "#ea580c", "#6b7280", "#dc2626"
@@ -33,7 +35,7 @@ def chain_figure() -> go.FigureWidget:
     fig.update_xaxes(title_text="time-stamp t")
     fig.update_layout(height=380, margin=dict(l=60, r=20, t=50, b=50), legend=dict(orientation="h", y=-0.22),
                       template="plotly_white")
-    return go.FigureWidget(fig)
+    return LiveFigure(fig)
 
 
 def update_chain_figure(fig: go.FigureWidget, h: np.ndarray, grad: np.ndarray, w: float) -> None:
@@ -68,7 +70,7 @@ def spectral_figure() -> go.FigureWidget:
     fig.update_yaxes(title_text="loss time s", autorange="reversed", row=1, col=3)
     fig.update_layout(height=420, margin=dict(l=60, r=30, t=50, b=50), legend=dict(orientation="h", y=-0.2),
                       template="plotly_white")
-    return go.FigureWidget(fig)
+    return LiveFigure(fig)
 
 
 def update_spectral_figure(fig: go.FigureWidget, grad_norms, jac_norms, singular_values, threshold, flow) -> None:

@@ -23,6 +23,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .live import LiveFigure
+
 __all__ = [
     "COMPARE_TRACES",
     "TRAINING_TRACES",
@@ -92,7 +94,7 @@ def compare_figure(hidden_size: int) -> go.FigureWidget:
     fig.update_xaxes(title_text="input slot", row=3, col=1)
     fig.update_layout(height=820, margin=dict(l=60, r=30, t=60, b=40), template="plotly_white", barmode="group",
                       legend=dict(orientation="h", x=0.0, y=1.07))
-    return go.FigureWidget(fig)
+    return LiveFigure(fig)
 
 
 def slot_layout(lengths: Sequence[int], slots: int) -> np.ndarray:
@@ -198,7 +200,7 @@ def training_figure(class_names: Sequence[str]) -> go.FigureWidget:
     fig.update_yaxes(title_text="probability", range=[-0.05, 1.05], row=2, col=2)
     fig.update_layout(height=640, margin=dict(l=60, r=30, t=60, b=50), template="plotly_white", barmode="group",
                       legend=dict(orientation="h", x=0.0, y=1.1))
-    return go.FigureWidget(fig)
+    return LiveFigure(fig)
 
 
 def update_training_curves(fig: go.FigureWidget, steps, acc_bow, acc_rnn) -> None:

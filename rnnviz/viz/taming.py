@@ -20,6 +20,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .live import LiveFigure
+
 from .gradients import BLUE, GREY, ORANGE, RED, for_log_axis
 
 __all__ = [
@@ -100,7 +102,7 @@ def truncation_figure() -> go.FigureWidget:
     fig.update_yaxes(title_text="relative error ||g_k - g|| / ||g||", rangemode="tozero", row=1, col=2)
     fig.update_layout(height=440, margin=dict(l=60, r=20, t=50, b=50), template="plotly_white",
                       legend=dict(orientation="h", x=1.0, xanchor="right", y=-0.18), plot_bgcolor="white")
-    return go.FigureWidget(fig)
+    return LiveFigure(fig)
 
 
 def set_window(fig: go.FigureWidget, T: int, window: int, gap_at_window: float) -> None:
@@ -174,7 +176,7 @@ def clipping_figure() -> go.FigureWidget:
     fig.add_annotation(name="not trained", text="press <b>train both</b> above to fill panels 2a and 2b",
                        xref="paper", yref="paper", x=0.5, y=0.2, showarrow=False, font=dict(size=15, color=GREY),
                        bgcolor="rgba(255,255,255,0.85)")
-    return go.FigureWidget(fig)
+    return LiveFigure(fig)
 
 
 def update_clip_curves(fig: go.FigureWidget, thresholds: np.ndarray, cos_value: np.ndarray, cos_norm: np.ndarray,

@@ -19,6 +19,8 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .live import LiveFigure
+
 from ..core.graph import Edge, Graph, Node, Reach
 
 __all__ = [
@@ -208,7 +210,7 @@ def unrolling_figure() -> go.FigureWidget:
                       hoverlabel=dict(font_size=13), clickmode="event")
     fig.layout.annotations[0].update(x=0.0, xanchor="left", font=dict(size=14))
     fig.layout.annotations[1].update(x=1.0, xanchor="right", font=dict(size=14))
-    return go.FigureWidget(fig)
+    return LiveFigure(fig)
 
 
 def _edges_xy(edges: Sequence[Edge], pos: dict, scale: float = 1.0, graph: Graph | None = None) -> dict[str, list]:

@@ -17,11 +17,13 @@ import html
 import os
 import time
 from collections.abc import Callable, Iterator
-from copy import deepcopy
 
 import ipywidgets as W
 from ipywidgets.widgets.widget_description import DescriptionWidget
 import numpy as np
+import plotly.graph_objects as go
+
+from ..viz.live import LiveFigure
 
 __all__ = ["CSS", "PLOTLY_LOADER", "STATIC_ENV", "LessonApp", "Message", "explained", "heading"]
 
@@ -137,32 +139,31 @@ class LessonApp(W.VBox):
         self.sync_figures(unviewed_only=True)
         return True
 
-    def figures(self) -> Iterator[W.DOMWidget]:
-        """Every plotly FigureWidget inside this app (searched through nested boxes)."""
+    def figures(self) -> Iterator[LiveFigure]:
+        """Every lesson figure inside this app (searched through nested boxes)."""
         stack = list(self.children)
         while stack:
             w = stack.pop(0)
-            if hasattr(w, "_widget_data") and hasattr(w, "batch_update"):
+            if isinstance(w, go.FigureWidget) and not isinstance(w, LiveFigure):
+                raise TypeError(f"{type(self).__name__} holds a plain go.FigureWidget: wrap it as rnnviz.viz.live.LiveFigure")
+            if isinstance(w, LiveFigure):
                 yield w
             stack.extend(getattr(w, "children", ()))
 
     def sync_figures(self, *, unviewed_only: bool = False) -> None:
-        """Copy each figure's current data into its synced state.
+        """Make a browser view created later start from each figure as it is now.
 
-        A FigureWidget sends changes as one-off messages that only a live browser view
-        applies, and syncs its full state only when it is displayed *itself*; inside a box
-        a view created later (Voila connects after the notebook ran) would show the figure
-        as first built. Called when the app is displayed, and after every update for the
-        figures that no browser shows yet.
+        A FigureWidget syncs its full state only when it is displayed *itself*; inside a
+        box a view created later (Voila connects after the notebook ran) would show the
+        figure as first built (see :mod:`rnnviz.viz.live`). Called when the app is
+        displayed, and after every update for the figures that no browser view shows yet.
+        Under the classroom app, figures also load plotly.js from the server's static files.
         """
         static = os.environ.get(STATIC_ENV) == "1"
         for fig in self.figures():
-            if unviewed_only and getattr(fig, "_view_count", 0):
-                continue
             if static and fig._esm != PLOTLY_LOADER:
                 fig._esm = PLOTLY_LOADER
-            fig._widget_layout = deepcopy(fig._layout_obj._props)
-            fig._widget_data = deepcopy(fig._data)
+            fig.sync_state(force=not unviewed_only)
 
     def _repr_mimebundle_(self, **kwargs):
         self.sync_figures()

@@ -43,7 +43,7 @@ from ..core.network import Network
 from ..core.optim import Adam
 from ..data import Vocabulary
 from ..viz.bptt import (
-    bptt_figure, draw_sequence, draw_time, draw_weight, keep_state_for_new_views, show_gradient_check, token_label,
+    bptt_figure, draw_sequence, draw_time, draw_weight, show_gradient_check, token_label,
 )
 from .base import LessonApp, explained, heading
 
@@ -399,7 +399,6 @@ class BPTTApp(LessonApp):
                 draw_weight(self.fig, self.trace, name)
             draw_time(self.fig, self.trace, int(t), name)
         self._drawn = (self.trace, name)
-        keep_state_for_new_views(self.fig)
         self.strip.value = self._strip_html(int(t))
         self.summary.value = self._summary_html(int(t), name)
 
@@ -447,7 +446,6 @@ class BPTTApp(LessonApp):
         res = gradient_check(self.problem, self.params)
         self.check_result = res
         show_gradient_check(self.fig, res)
-        keep_state_for_new_views(self.fig)
         c = res.check
         per = ", ".join(f"{n} {e:.1e}" for n, e in c.errors.items())
         if c.passed:

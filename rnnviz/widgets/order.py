@@ -199,7 +199,6 @@ class CompareApp(LessonApp):
                   f"RNN unrolled over A: {len(words_a)} time-stamps", f"B in a fixed-input network with {slots} slots",
                   f"RNN unrolled over B: {len(words_b)} time-stamps")
         update_compare_figure(self.fig, words_a, words_b, shown, c_a[ids], c_b[ids], states_a, states_b, slots, titles)
-        self.sync_figures()  # changes made before a page connects (Voila runs the notebook first) must be in the state
         self.summary.value = self._explain(words_a, words_b, slots)
 
     def _explain(self, words_a, words_b, slots) -> str:
@@ -461,7 +460,6 @@ class TrainProbeApp(LessonApp):
         self.p_bow, self.p_rnn = p_bow, p_rnn
         texts, hb, hr = zip(*self._history)
         update_probe(self.fig, p_bow, p_rnn, texts, hb, hr)
-        self.sync_figures()  # see CompareApp.update
         original = self.test.sentences[self._probe_index]
         if text == original:
             truth = f"held-out sentence #{self._probe_index}, true class: <b>{self.class_names[self.test.y[self._probe_index]]}</b>"

@@ -68,23 +68,8 @@ def cosine(a: Mapping[str, np.ndarray], b: Mapping[str, np.ndarray]) -> float:
     return dot / (na * nb) if na > 0 and nb > 0 else 0.0
 
 
-class _SyncedApp(LessonApp):
-    """A LessonApp that copies its figure's full state into the synced widget state after every update.
-
-    Under Voila some one-off figure updates (plotly's ``_py2js_update`` messages) are lost: those sent
-    while the notebook first executes, and on some page loads later ones too (seen 2026-11-26 with
-    voila 0.5.13, anywidget 0.11.0, plotly 7.1.0). A view rendered from the synced state is then
-    right whatever was lost (lesson 1's apps do the same).
-    """
-
-    def run_guarded(self, handler) -> bool:
-        ok = super().run_guarded(handler)
-        self.sync_figures()
-        return ok
-
-
 # =========================================================================== truncated BPTT
-class TruncationApp(_SyncedApp):
+class TruncationApp(LessonApp):
     """A tanh RNN on one random sequence: the window k of truncated BPTT against the exact gradient."""
 
     title = "Truncated BPTT: what a window of k steps leaves out"
@@ -202,7 +187,7 @@ def _echo_batches(n_batches: int, batch_size: int, T: int, lag: int, symbols: in
                   d.target_mask[i * batch_size:(i + 1) * batch_size]) for i in range(n_batches)]
 
 
-class ClippingApp(_SyncedApp):
+class ClippingApp(LessonApp):
     """A linear RNN (identity activation) whose W_hh starts at spectral radius > 1: an exploding gradient.
 
     Part 1 clips its first gradient by value and by norm; part 2 trains it on the echo task
