@@ -1,6 +1,6 @@
 """A class opening the app at once: N concurrent browser sessions against one ``rnnviz app``.
 
-Starts ``python -m rnnviz app --port <free> --pool-size 1 --cull-after 20`` on 127.0.0.1 (loopback
+Starts ``python -m rnnviz app --port <free> --pool-size 1 --cull-after 180`` on 127.0.0.1 (loopback
 only), waits for the kernel pools, then opens ``--sessions`` (default 30) headless Chromium pages
 at the same moment, spread over ``--browsers`` browser processes (default 3: 3 x 10 pages), each
 page in its own browser context (an empty cache, like a student's browser), the lessons assigned
@@ -14,7 +14,10 @@ is printed.
 Bounded: one global ``--timeout`` for the sessions and ``--reclaim-timeout`` for the culling; the
 script stops by itself. The machine may be shared: the load average is printed.
 
-    python benchmarks/load_class.py [--sessions 30] [--browsers 3] [--cull-after 20] [--json out.json]
+    python benchmarks/load_class.py [--sessions 30] [--browsers 3] [--cull-after 180] [--json out.json]
+
+``--cull-after`` must exceed the slowest page load, or the kernels of pages still loading are culled
+(with 20, all 30 sessions were lost: benchmarks/README.md); the app refuses less than 60 s.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from pathlib import Path
 
 from bench_app import (CHROMIUM, CHROMIUM_ARGS, READY_JS, App, loadavg, memory, pct, wait_kernels_idle)
 
+from rnnviz.app import MIN_CULL_AFTER
 from rnnviz.lessons import LESSONS
 
 ERROR_MARKERS = ("Traceback", "Error executing", "There was an error when executing cell", "KernelError")
@@ -102,13 +106,18 @@ def main(argv=None) -> int:
     ap.add_argument("--sessions", type=int, default=30, help="concurrent browser sessions (default 30)")
     ap.add_argument("--browsers", type=int, default=3, help="Chromium processes to spread them over (default 3)")
     ap.add_argument("--pool-size", type=int, default=1, help="rnnviz app --pool-size (default 1)")
-    ap.add_argument("--cull-after", type=int, default=20, help="rnnviz app --cull-after seconds (default 20)")
+    ap.add_argument("--cull-after", type=int, default=180,
+                    help=f"rnnviz app --cull-after seconds (default 180, at least {MIN_CULL_AFTER}; above the "
+                         "slowest page load seen under this load, ~125 s)")
     ap.add_argument("--timeout", type=float, default=600, help="global limit for all sessions to be ready (s)")
-    ap.add_argument("--reclaim-timeout", type=float, default=240, help="limit for the culling to finish (s)")
+    ap.add_argument("--reclaim-timeout", type=float, default=300,
+                    help="limit for the culling to finish after the pages close (s, default 300)")
     ap.add_argument("--json", help="write the results to this file")
     args = ap.parse_args(argv)
     if not 1 <= args.sessions <= 100:
         raise SystemExit("--sessions: 1..100")
+    if args.cull_after < MIN_CULL_AFTER:
+        raise SystemExit(f"--cull-after: at least {MIN_CULL_AFTER} s (rnnviz app refuses less)")
 
     load0 = loadavg()
     print(f"{time.strftime('%Y-%m-%d %H:%M:%S %Z')}  load average at start: {load0}")

@@ -9,7 +9,10 @@
   inside every figure's widget state (see :data:`PLOTLY_LOADER`);
 * an executor timeout, so a notebook that hangs becomes an error page;
 * culling of idle kernels: Voila does not shut a kernel down when its page closes,
-  so kernels nobody is connected to are reclaimed after ``cull_after`` seconds;
+  so kernels nobody is connected to are reclaimed after ``cull_after`` seconds (at least
+  :data:`MIN_CULL_AFTER`: a page's kernel has no connection until the browser has loaded the
+  page, so a short time culls the kernels of pages that are still loading); a pooled kernel's
+  idle time starts when it is handed to a page, not when it finished its notebook;
 * binding to 127.0.0.1 unless told otherwise, and an optional token.
 """
 
@@ -18,11 +21,16 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 
-__all__ = ["NOTEBOOKS", "PLOTLY_LOADER", "STATIC_ENV", "serve", "voila_argv"]
+__all__ = ["MIN_CULL_AFTER", "NOTEBOOKS", "PLOTLY_LOADER", "STATIC_ENV", "serve", "voila_argv"]
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+# Seconds. A kernel is culled once nobody is connected to it for ``cull_after`` seconds, and a page
+# connects only once the browser has loaded it: 10-50 s on a busy 2-core machine, over 120 s with 30
+# pages at once (benchmarks/README.md). Below a minute, loading pages lose their kernels.
+MIN_CULL_AFTER = 60
 from .widgets.base import PLOTLY_LOADER, STATIC_ENV, STATIC_NAME
 
 
@@ -48,6 +56,9 @@ def voila_argv(
     pool_size: int = 1, cull_after: int = 600, timeout: int = 120,
 ) -> list[str]:
     """The Voila command-line configuration of the app (also printed by ``rnnviz app --dry-run``)."""
+    if cull_after < MIN_CULL_AFTER:
+        raise ValueError(f"cull_after={cull_after}: kernels of pages still loading would be culled; "
+                         f"use at least {MIN_CULL_AFTER} seconds")
     argv = [
         str(notebooks),
         "--no-browser",
@@ -72,6 +83,29 @@ def voila_argv(
     return argv
 
 
+def _restart_idle_clock_at_handout(kernel_manager) -> None:
+    """Make a pre-heated kernel count as active from the moment it is handed to a page.
+
+    A pooled kernel ran its notebook when the pool was filled and has been idle since, maybe for
+    longer than ``cull_after``. Voila hands it to a page without touching its ``last_activity``,
+    so the culler's next pass (every ``cull_interval``) shut it down before the browser had loaded
+    the page and connected (seen: handed out, culled 17 s later "due to 119 seconds of
+    inactivity"). Wraps ``get_rendered_notebook``, which returns ``(task, cells, kernel_id)``.
+    """
+    take = getattr(kernel_manager, "get_rendered_notebook", None)
+    if take is None:  # no pre-heated kernels
+        return
+
+    async def get_rendered_notebook(*args, **kwargs):
+        result = await take(*args, **kwargs)
+        kernel_id = result[-1] if isinstance(result, tuple) else None
+        if kernel_id in kernel_manager:
+            kernel_manager.get_kernel(kernel_id).last_activity = datetime.now(timezone.utc)
+        return result
+
+    kernel_manager.get_rendered_notebook = get_rendered_notebook
+
+
 def serve(argv: list[str]) -> None:
     """Start the Voila app with ``argv`` (from :func:`voila_argv`); returns when the server stops."""
     from tornado.web import RedirectHandler
@@ -84,6 +118,11 @@ def serve(argv: list[str]) -> None:
         def setup_template_dirs(self):
             super().setup_template_dirs()
             self.static_paths.append(_static_dir())  # serves the plotly bundle at voila/static/
+
+        def init_settings(self):
+            settings = super().init_settings()
+            _restart_idle_clock_at_handout(self.kernel_manager)
+            return settings
 
         def init_handlers(self):
             handlers = super().init_handlers()

@@ -8,6 +8,23 @@ import subprocess
 import sys
 
 
+# as rnnviz.app.MIN_CULL_AFTER (which imports the widgets: too slow for --help); tests check they agree
+MIN_CULL_AFTER = 60
+
+
+def _cull_after(text: str) -> int:
+    """``--cull-after``: whole seconds, at least MIN_CULL_AFTER (argparse names the option in the error)."""
+    try:
+        seconds = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of seconds") from None
+    if seconds < MIN_CULL_AFTER:
+        raise argparse.ArgumentTypeError(
+            f"{seconds} s is too short: at least {MIN_CULL_AFTER} s. A page's kernel has no connection until "
+            "the browser has loaded the page, so a shorter time culls the kernels of pages still loading")
+    return seconds
+
+
 def _app(args: argparse.Namespace) -> int:
     from .app import NOTEBOOKS, serve, voila_argv
 
@@ -61,8 +78,10 @@ def main(argv: list[str] | None = None) -> int:
                      help="require this token in the URL (?token=...); 'generate' makes a random one")
     app.add_argument("--pool-size", type=int, default=1,
                      help="kernels kept pre-started per lesson so pages open at once (default 1; 0 = none)")
-    app.add_argument("--cull-after", type=int, default=600,
-                     help="seconds after which a kernel nobody is connected to is shut down (default 600)")
+    app.add_argument("--cull-after", type=_cull_after, default=600, metavar="SECONDS",
+                     help="seconds after which the kernel of a closed page (nobody connected) is shut down "
+                          f"(default 600, at least {MIN_CULL_AFTER}: it must exceed the slowest page load, or "
+                          "pages still loading lose their kernels)")
     app.add_argument("--dry-run", action="store_true", help="print the Voila command instead of running it")
     lab = sub.add_parser("lab", help="open the lessons in JupyterLab, to read and edit the notebooks")
     lab.add_argument("--port", type=int, default=8888, help="port (default 8888)")

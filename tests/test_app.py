@@ -1,0 +1,101 @@
+"""The classroom app's command line and settings (``rnnviz app``), without a browser."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+pytest.importorskip("ipywidgets")
+
+from rnnviz import app, cli  # noqa: E402
+
+
+def _dry_run(capsys, *args: str) -> dict[str, str]:
+    """``rnnviz app --dry-run ARGS``: the Voila settings it would start with, as {"Class.trait": value}."""
+    assert cli.main(["app", "--dry-run", *args]) == 0
+    command = capsys.readouterr().out.splitlines()[-1]
+    assert command.startswith("voila ")
+    return dict(m.groups() for m in re.finditer(r"--(\w+\.\w+)=(\S*)", command))
+
+
+# -- idle-kernel culling ----------------------------------------------------------------------------
+
+def test_kernels_of_closed_pages_are_culled_after_ten_minutes_by_default(capsys):
+    settings = _dry_run(capsys)
+    assert settings["MappingKernelManager.cull_idle_timeout"] == "600"
+    assert settings["MappingKernelManager.cull_connected"] == "False"  # an open page keeps its kernel
+
+
+@pytest.mark.parametrize("seconds", [app.MIN_CULL_AFTER, 3600])
+def test_cull_after_at_or_above_the_minimum_is_passed_on(capsys, seconds):
+    settings = _dry_run(capsys, "--cull-after", str(seconds))
+    assert settings["MappingKernelManager.cull_idle_timeout"] == str(seconds)
+    assert 1 <= int(settings["MappingKernelManager.cull_interval"]) <= seconds // 2
+
+
+@pytest.mark.parametrize("value", ["20", "0", "-5", str(app.MIN_CULL_AFTER - 1), "ten"])
+def test_a_short_or_malformed_cull_after_is_refused_with_the_option_and_the_minimum(capsys, value):
+    # a 30-session load test with --cull-after 20 lost every session: kernels were culled while pages loaded
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["app", "--cull-after", value, "--dry-run"])
+    assert exit_.value.code == 2
+    captured = capsys.readouterr()
+    assert "voila " not in captured.out, "nothing is started or printed as a command"
+    assert "argument --cull-after" in captured.err
+    if value != "ten":
+        assert f"at least {app.MIN_CULL_AFTER} s" in captured.err
+
+
+def test_the_help_states_the_default_and_the_minimum(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["app", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--cull-after SECONDS" in text and f"default 600, at least {app.MIN_CULL_AFTER}" in text
+
+
+def test_the_command_line_and_the_app_agree_on_the_minimum():
+    assert cli.MIN_CULL_AFTER == app.MIN_CULL_AFTER
+    with pytest.raises(ValueError, match="at least"):
+        app.voila_argv(cull_after=app.MIN_CULL_AFTER - 1)
+
+
+class _Kernel:
+    def __init__(self, idle_s: float):
+        self.last_activity = datetime.now(timezone.utc) - timedelta(seconds=idle_s)
+
+
+class _PoolManager:
+    """Voila's pre-heating kernel manager, as far as the app uses it."""
+
+    def __init__(self):
+        self.kernels = {"k1": _Kernel(idle_s=3600)}  # filled an hour before the first student came
+
+    def __contains__(self, kernel_id):
+        return kernel_id in self.kernels
+
+    def get_kernel(self, kernel_id):
+        return self.kernels[kernel_id]
+
+    async def get_rendered_notebook(self, notebook_name, **kwargs):
+        return "render-task", ["cell"], "k1"
+
+
+def test_a_pooled_kernel_counts_as_active_from_the_moment_a_page_takes_it():
+    km = _PoolManager()
+    app._restart_idle_clock_at_handout(km)
+    result = asyncio.run(km.get_rendered_notebook("01-bag-of-words-vs-rnn.ipynb"))
+    assert result == ("render-task", ["cell"], "k1")
+    idle = datetime.now(timezone.utc) - km.kernels["k1"].last_activity
+    assert idle < timedelta(seconds=5), "the culler would shut it down before the browser connects"
+
+
+def test_without_pools_the_kernel_manager_is_left_alone():
+    class Plain:
+        pass
+
+    km = Plain()
+    app._restart_idle_clock_at_handout(km)
+    assert not hasattr(km, "get_rendered_notebook")
