@@ -1,14 +1,20 @@
-"""The classroom app's command line and settings (``rnnviz app``), without a browser."""
+"""The classroom app (``rnnviz app``): its command line, and what its server sends, without a browser."""
 
 from __future__ import annotations
 
 import asyncio
+import gzip
 import re
+import urllib.error
+import urllib.request
 from datetime import datetime, timedelta, timezone
+from typing import NamedTuple
 
 import pytest
 
 pytest.importorskip("ipywidgets")
+
+from browser.harness import app_server  # noqa: E402  (tests/browser/harness.py)
 
 from rnnviz import app, cli  # noqa: E402
 
@@ -99,3 +105,39 @@ def test_without_pools_the_kernel_manager_is_left_alone():
     km = Plain()
     app._restart_idle_clock_at_handout(km)
     assert not hasattr(km, "get_rendered_notebook")
+
+
+# -- the server ---------------------------------------------------------------------------------------
+
+class _Response(NamedTuple):
+    status: int
+    headers: dict
+    body: bytes
+
+
+def _get(url: str, **headers: str) -> _Response:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=120) as r:
+            return _Response(r.status, r.headers, r.read())
+    except urllib.error.HTTPError as e:
+        return _Response(e.code, e.headers, e.read())
+
+
+@pytest.fixture(scope="module")
+def server():
+    """``rnnviz app`` without kernel pools: starts in a few seconds, and starts no kernel until a page is asked for."""
+    pytest.importorskip("voila")
+    with app_server("--pool-size", "0", timeout=120) as url:
+        yield url
+
+
+def test_the_plotly_bundle_is_sent_gzip_compressed_to_browsers_that_accept_it(server):
+    url = server + "/voila/static/rnnviz-plotly-widget.js"
+    plain = _get(url, **{"Accept-Encoding": "identity"})
+    packed = _get(url, **{"Accept-Encoding": "gzip, deflate, br"})
+    assert plain.status == packed.status == 200
+    assert plain.headers.get("Content-Encoding") is None, "a client that does not accept gzip gets it plain"
+    assert packed.headers.get("Content-Encoding") == "gzip"
+    assert "Accept-Encoding" in packed.headers.get("Vary", ""), "caches keep the two forms apart"
+    assert gzip.decompress(packed.body) == plain.body
+    assert len(plain.body) > 1_000_000 and len(packed.body) < len(plain.body) / 2  # 5.0 MB -> 1.5 MB

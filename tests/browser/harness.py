@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -32,37 +33,88 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _answers(url: str) -> bool:
+    """True once the server answers ``url`` with any HTTP status (redirects are not followed)."""
+    try:
+        urllib.request.build_opener(_NoRedirect).open(url, timeout=2).read()
+    except urllib.error.HTTPError:
+        pass
+    except OSError:
+        return False
+    return True
+
+
 @contextlib.contextmanager
-def voila_server(notebook_dir: Path = ROOT / "notebooks", *, port: int | None = None, extra: list[str] | None = None,
-                 timeout: float = 60.0):
-    """Start ``voila`` on ``notebook_dir`` (tree mode) on 127.0.0.1 and yield its base URL."""
-    port = port or free_port()
-    cmd = [sys.executable, "-m", "voila", str(notebook_dir), "--no-browser", f"--port={port}",
-           "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", "--ExecutePreprocessor.timeout=120", *(extra or [])]
-    log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=notebook_dir)
-    url = f"http://127.0.0.1:{port}"
+def _serving(cmd: list[str], url: str, ready, *, cwd: Path, timeout: float, log_path: Path | None = None):
+    """Run ``cmd`` (a server), wait until ``ready(log_text)`` is true, yield ``url``; then stop it.
+
+    Its output goes to ``log_path`` (kept) or to a temporary file (removed); the end of it is in the
+    error when the server exits or is not ready within ``timeout`` seconds.
+    """
+    if log_path is None:
+        with tempfile.NamedTemporaryFile("w", suffix=".log", delete=False) as tmp:
+            log_path = Path(tmp.name)
+        keep = False
+    else:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        keep = True
+    name = " ".join(cmd[1:4])  # -m rnnviz app, -m voila <dir>
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=cwd)
     try:
         deadline = time.monotonic() + timeout
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"voila exited with {proc.returncode}: {Path(log.name).read_text()[-2000:]}")
-            try:
-                urllib.request.urlopen(url + "/", timeout=2).read()
+                raise RuntimeError(f"{name} exited with {proc.returncode}: {log_path.read_text()[-3000:]}")
+            if ready(log_path.read_text(errors="replace")):
                 break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"voila did not answer within {timeout} s: {Path(log.name).read_text()[-2000:]}")
-                time.sleep(0.3)
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{name} not ready within {timeout} s: {log_path.read_text()[-3000:]}")
+            time.sleep(0.3)
         yield url
     finally:
         proc.terminate()
         try:
-            proc.wait(10)
+            proc.wait(15)
         except subprocess.TimeoutExpired:
             proc.kill()
-        log.close()
-        os.unlink(log.name)
+            proc.wait(10)
+        if not keep:
+            log_path.unlink(missing_ok=True)
+
+
+def voila_server(notebook_dir: Path = ROOT / "notebooks", *, port: int | None = None, extra: list[str] | None = None,
+                 timeout: float = 60.0):
+    """Start plain ``voila`` on ``notebook_dir`` (tree mode) on 127.0.0.1; a context manager yielding its base URL."""
+    port = port or free_port()
+    url = f"http://127.0.0.1:{port}"
+    cmd = [sys.executable, "-m", "voila", str(notebook_dir), "--no-browser", f"--port={port}",
+           "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", "--ExecutePreprocessor.timeout=120", *(extra or [])]
+    return _serving(cmd, url, lambda log: _answers(url + "/"), cwd=notebook_dir, timeout=timeout)
+
+
+def app_server(*args: str, timeout: float = 180.0, log_path: Path | None = None):
+    """``python -m rnnviz app ARGS`` on a free 127.0.0.1 port; a context manager yielding its base URL.
+
+    Ready once it answers HTTP and, unless ``--pool-size 0`` is among ``args``, once the kernel pool
+    of every notebook is filled (the log says "is filled with" once per notebook), so that tests
+    and measurements start from what a student meets.
+    """
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    cmd = [sys.executable, "-m", "rnnviz", "app", "--port", str(port), *args]
+    pool_size = int(args[args.index("--pool-size") + 1]) if "--pool-size" in args else 1
+    pools = len(list((ROOT / "notebooks").glob("*.ipynb"))) if pool_size > 0 else 0
+
+    def ready(log: str) -> bool:
+        return log.count("is filled with") >= pools and _answers(url + "/login")
+
+    return _serving(cmd, url, ready, cwd=ROOT, timeout=timeout, log_path=log_path)
 
 
 @contextlib.contextmanager
