@@ -9,6 +9,8 @@
   inside every figure's widget state (see :data:`PLOTLY_LOADER`);
 * an executor timeout, so a notebook that hangs becomes an error page;
 * gzip-compressed responses (the plotly bundle shrinks from 5 MB to about 1.5 MB);
+* a favicon (``app_static/``), linked from every lesson page by a small override of the lab
+  template (``app_templates/``) and served at ``/favicon.ico`` for the pages that link none;
 * culling of idle kernels: Voila does not shut a kernel down when its page closes,
   so kernels nobody is connected to are reclaimed after ``cull_after`` seconds (at least
   :data:`MIN_CULL_AFTER`: a page's kernel has no connection until the browser has loaded the
@@ -28,6 +30,9 @@ from pathlib import Path
 __all__ = ["MIN_CULL_AFTER", "NOTEBOOKS", "PLOTLY_LOADER", "STATIC_ENV", "serve", "voila_argv"]
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+APP_STATIC = Path(__file__).resolve().parent / "app_static"  # served at voila/static/
+APP_TEMPLATES = Path(__file__).resolve().parent / "app_templates"  # first on Voila's template path
+FAVICON = "rnnviz-favicon.svg"
 # Seconds. A kernel is culled once nobody is connected to it for ``cull_after`` seconds, and a page
 # connects only once the browser has loaded it: 10-50 s on a busy 2-core machine, over 120 s with 30
 # pages at once (benchmarks/README.md). Below a minute, loading pages lose their kernels.
@@ -118,7 +123,8 @@ def serve(argv: list[str]) -> None:
 
         def setup_template_dirs(self):
             super().setup_template_dirs()
-            self.static_paths.append(_static_dir())  # serves the plotly bundle at voila/static/
+            self.static_paths += [_static_dir(), str(APP_STATIC)]  # the plotly bundle and the favicon
+            self.template_paths.insert(0, str(APP_TEMPLATES))  # the lab template with the favicon
 
         def init_settings(self):
             settings = super().init_settings()
@@ -132,8 +138,10 @@ def serve(argv: list[str]) -> None:
         def init_handlers(self):
             handlers = super().init_handlers()
             index = url_path_join(self.server_url, "voila/render/index.ipynb")
+            icon = url_path_join(self.server_url, "voila/static", FAVICON)
             # the landing page is the index of lessons, not a file listing
-            return [(url_path_join(self.server_url, r"/?"), RedirectHandler, {"url": index}), *handlers]
+            return [(url_path_join(self.server_url, r"/?"), RedirectHandler, {"url": index}),
+                    (url_path_join(self.server_url, "/favicon.ico"), RedirectHandler, {"url": icon}), *handlers]
 
     os.environ[STATIC_ENV] = "1"
     RnnvizVoila.launch_instance(argv=argv)

@@ -141,3 +141,17 @@ def test_the_plotly_bundle_is_sent_gzip_compressed_to_browsers_that_accept_it(se
     assert "Accept-Encoding" in packed.headers.get("Vary", ""), "caches keep the two forms apart"
     assert gzip.decompress(packed.body) == plain.body
     assert len(plain.body) > 1_000_000 and len(packed.body) < len(plain.body) / 2  # 5.0 MB -> 1.5 MB
+
+
+def test_a_lesson_page_links_the_apps_favicon_and_the_favicon_is_served(server):
+    page = _get(server + "/voila/render/05-vanishing-exploding.ipynb").body.decode()
+    icons = re.findall(r"<link[^>]*\brel=\"(?:shortcut )?icon\"[^>]*>", page)
+    assert len(icons) == 1, f"one icon, not the lab template's empty one as well: {icons}"
+    href = re.search(r'href="([^"]+)"', icons[0])[1]
+    assert href.endswith("/" + app.FAVICON)
+    icon = _get(server + href)
+    assert icon.status == 200 and icon.headers["Content-Type"] == "image/svg+xml"
+    assert icon.body == (app.APP_STATIC / app.FAVICON).read_bytes() and icon.body.lstrip().startswith(b"<svg")
+    # pages that link no icon (the file tree, error pages): the browser asks for /favicon.ico
+    fallback = _get(server + "/favicon.ico")
+    assert fallback.status == 200 and fallback.body == icon.body

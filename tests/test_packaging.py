@@ -1,6 +1,7 @@
 """The project's set-up files agree with each other and with the README."""
 
 import ast
+import fnmatch
 import re
 import tomllib
 from pathlib import Path
@@ -91,3 +92,16 @@ def test_readme_file_map_names_existing_paths():
     assert len(paths) >= 8
     for p in paths:
         assert (ROOT / p.rstrip("/")).exists(), f"README file map names {p}, which does not exist"
+
+
+def test_the_apps_files_are_package_data():
+    """What the package reads at run time (texts, the pretrained model, the app's favicon and template)
+    is in package-data: a non-editable install has exactly these."""
+    patterns = _pyproject()["tool"]["setuptools"]["package-data"]["rnnviz"]
+    package = ROOT / "rnnviz"
+    files = [p for folder in ("data", "app_static", "app_templates") for p in (package / folder).rglob("*")
+             if p.is_file() and p.suffix != ".py" and "__pycache__" not in p.parts]
+    assert any(p.parent.name == "app_static" for p in files) and any(p.parent.name == "app_templates" for p in files)
+    missing = [str(p.relative_to(package)) for p in files
+               if not any(fnmatch.fnmatch(str(p.relative_to(package)), pat) for pat in patterns)]
+    assert not missing, f"not in [tool.setuptools.package-data] of pyproject.toml: {missing}"
