@@ -39,13 +39,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from rnnviz._chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from rnnviz.lessons import LESSONS  # noqa: E402
 
-CHROMIUM = os.environ.get("RNNVIZ_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 PAGES = ["index.ipynb"] + [ls.notebook for ls in LESSONS]
 GOAL_READY_S = 5.0
 GOAL_P95_MS = 150.0

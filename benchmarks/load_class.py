@@ -30,8 +30,9 @@ import threading
 import time
 from pathlib import Path
 
-from bench_app import (CHROMIUM, CHROMIUM_ARGS, READY_JS, App, loadavg, memory, pct, wait_kernels_idle)
+from bench_app import READY_JS, App, loadavg, memory, pct, wait_kernels_idle
 
+from rnnviz._chromium import CHROMIUM, CHROMIUM_ARGS
 from rnnviz.app import MIN_CULL_AFTER
 from rnnviz.lessons import LESSONS
 

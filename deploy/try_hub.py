@@ -40,13 +40,12 @@ import time
 from pathlib import Path
 from urllib.parse import urljoin
 
+from rnnviz._chromium import CHROMIUM, CHROMIUM_ARGS
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 LANDING = "voila/render/notebooks/index.ipynb"
 ERROR_MARKERS = ("Traceback", "There was an error when executing cell", "KernelError", "Error executing")
-CHROMIUM = os.environ.get("RNNVIZ_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def free_port() -> int:

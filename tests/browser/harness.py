@@ -1,13 +1,13 @@
-"""Serve notebooks with Voila and look at them in headless Debian Chromium (Playwright).
+"""Serve notebooks with Voila or ``rnnviz app`` and look at them in headless Debian Chromium (Playwright).
 
-Used by the browser tests and by ``scripts/screenshot.py``. Never runs ``playwright
-install``: it drives the system's /usr/bin/chromium with the flags this machine needs.
+Used by the browser tests, ``tests/test_app.py`` (the app's server, no browser) and
+``scripts/screenshot.py``. Never runs ``playwright install``: it drives the system's
+/usr/bin/chromium with the flags of :mod:`rnnviz._chromium`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import socket
 import subprocess
@@ -18,12 +18,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from rnnviz._chromium import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("RNNVIZ_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 ERROR_MARKERS = ("Traceback", "Error executing", "There was an error when executing cell", "KernelError")
 
 

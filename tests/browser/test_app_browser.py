@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -20,7 +18,7 @@ import pytest
 
 from rnnviz.lessons import LESSONS
 
-from .harness import CHROMIUM, ROOT, browser_page, free_port, page_errors
+from .harness import CHROMIUM, ROOT, app_server, browser_page, page_errors
 
 pytestmark = pytest.mark.browser
 
@@ -42,31 +40,8 @@ def _require_chromium():
 def app_url():
     """``rnnviz app`` on a free loopback port, with its kernel pools filled before the tests start."""
     _require_chromium()
-    port = free_port()
-    log_path = ROOT / "artifacts" / "browser" / "app.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    log = open(log_path, "w")
-    proc = subprocess.Popen([sys.executable, "-m", "rnnviz", "app", "--port", str(port), "--pool-size", "1"],
-                            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        pools = len(list((ROOT / "notebooks").glob("*.ipynb")))
-        while True:
-            assert proc.poll() is None, f"rnnviz app exited: {log_path.read_text()[-3000:]}"
-            text = log_path.read_text()
-            if text.count("is filled with") >= pools:
-                break
-            assert time.monotonic() < deadline, f"kernel pools not filled in 180 s: {text[-3000:]}"
-            time.sleep(0.5)
+    with app_server("--pool-size", "1", log_path=ROOT / "artifacts" / "browser" / "app.log") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")

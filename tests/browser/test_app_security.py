@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 
 import pytest
 
-from .harness import ROOT, free_port
+from .harness import app_server
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -29,24 +26,8 @@ def _get(url):
 
 @pytest.fixture(scope="module")
 def token_app():
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "rnnviz", "app", "--port", str(port), "--pool-size", "0",
-                             "--token", "s3cret-for-test"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        assert proc.poll() is None, proc.stdout.read().decode()[-2000:]
-        try:
-            urllib.request.urlopen(url + "/login", timeout=2)
-            break
-        except urllib.error.HTTPError:
-            break
-        except OSError:
-            assert time.monotonic() < deadline, "the app did not start in 120 s"
-            time.sleep(0.5)
-    yield url
-    proc.terminate()
-    proc.wait(15)
+    with app_server("--pool-size", "0", "--token", "s3cret-for-test", timeout=120) as url:
+        yield url
 
 
 def test_requests_without_the_token_are_refused(token_app):
