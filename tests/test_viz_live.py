@@ -91,6 +91,19 @@ def test_a_view_that_missed_messages_is_wrong_with_a_stock_figurewidget():
     assert fig._py2js_restyle is None  # a browser reading the trait now sees nothing to draw
 
 
+def test_tick_labels_are_not_measured_after_every_redraw_unless_a_figure_asks():
+    """plotly's default overflow check measures every tick label on each redraw (~40 % of lesson 2's)."""
+    base = go.Figure(go.Scatter(y=[1]), layout=dict(yaxis=dict(ticklabeloverflow="hide past domain")))
+    fig = LiveFigure(base)
+    assert fig.layout.xaxis.ticklabeloverflow == "allow"
+    assert fig.layout.yaxis.ticklabeloverflow == "hide past domain"  # a figure's own choice stays
+    assert fig._widget_layout["xaxis"]["ticklabeloverflow"] == "allow"  # a view starts with it
+    assert fig._py2js_update is None  # and it is part of the figure as built, not a change to send
+    fig._view_count = 1
+    fig.data[0].y = [2]
+    assert list(fig._py2js_update["layout_data"]) == []
+
+
 def test_traces_are_fixed():
     fig = LiveFigure(go.Figure(go.Scatter(y=[1])))
     with pytest.raises(NotImplementedError, match="fixed set of traces"):

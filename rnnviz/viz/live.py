@@ -16,6 +16,17 @@ loses changes in a live app (measured here under Voila; see docs/CONTRIBUTING.md
    copies the current figure into them; lesson apps call it when they are displayed and
    after every update that no browser view saw (``LessonApp.sync_figures``).
 
+**Redraw cost.** plotly's widget redraws the *whole* figure on every update message, whatever it
+changes (its handler restyles every trace with a marker key, ``_doNotReportToPy``, that plotly.js
+does not know, so it recalculates all; measured 2026-11-26, plotly 7.1.0 / plotly.js 3.8.2: an
+empty message cost as much as a full one). A move of a slider therefore costs a full redraw of
+every figure it touches, and the cost grows with the figure: tick labels and printed numbers
+first. One thing is cheap to drop for every figure: plotly's default ``ticklabeloverflow``
+("hide past div") measures every tick label after each redraw (about 40 % of lesson 2's
+redraw in the browser profile); a LiveFigure sets ``ticklabeloverflow="allow"`` on every axis
+that does not choose. Keep what changes with a slider in a small figure, and what changes
+rarely in another one that the slider does not touch.
+
 The set of traces is fixed once the figure is built (lesson figures name their traces and
 update them); adding, deleting or moving traces raises instead of silently desynchronising.
 """
@@ -65,6 +76,14 @@ class LiveFigure(go.FigureWidget):
         self._live_trace_props: dict[int, set[str]] = {}
         self._live_layout_props: set[str] = set()
         super().__init__(*args, **kwargs)
+        # tick labels are not measured after every redraw (see the module doc, "Redraw cost")
+        unset = {"selector": lambda axis: axis.ticklabeloverflow is None}
+        self.update_xaxes(ticklabeloverflow="allow", **unset)
+        self.update_yaxes(ticklabeloverflow="allow", **unset)
+        self._live_trace_props.clear()  # part of the figure as built, not a change to send
+        self._live_layout_props.clear()
+        self._py2js_update = None
+        self.sync_state()
 
     # -- what has changed since the figure was built -------------------------------------------------
     def _track(self, restyle_data, relayout_data, trace_indexes) -> None:
