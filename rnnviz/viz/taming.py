@@ -84,7 +84,10 @@ def truncation_figure() -> go.FigureWidget:
         subplot_titles=("gradient flow log10 ||dL_s/dh_t||, grey = dropped", "gap to the exact gradient"),
     )
     edge = (1 - spacing) * widths[0]
-    fig.add_heatmap(name="flow", colorscale="Viridis", colorbar=dict(title="log10", x=edge + 0.005, len=0.9, thickness=12),
+    # the colour bar lies under the map: beside it, it collides with the right panel's axis in a narrow notebook
+    fig.add_heatmap(name="flow", colorscale="Viridis",
+                    colorbar=dict(title=dict(text="log10 ||dL_s/dh_t||", side="right"), orientation="h",
+                                  x=edge / 2, xanchor="center", len=edge * 0.8, y=-0.3, yanchor="top", thickness=10),
                     hovertemplate="loss time s=%{y}, source t=%{x}<br>log10 ||dL_s/dh_t|| = %{z:.2f}<extra>kept</extra>",
                     row=1, col=1)
     fig.add_heatmap(name="dropped", colorscale=[[0, DROPPED], [1, DROPPED]], showscale=False, zmin=0, zmax=1,
@@ -100,7 +103,7 @@ def truncation_figure() -> go.FigureWidget:
     fig.update_yaxes(title_text="loss time s", autorange="reversed", row=1, col=1)
     fig.update_xaxes(title_text="window length k", row=1, col=2)
     fig.update_yaxes(title_text="relative error ||g_k - g|| / ||g||", rangemode="tozero", row=1, col=2)
-    fig.update_layout(height=440, margin=dict(l=60, r=20, t=50, b=50), template="plotly_white",
+    fig.update_layout(height=480, margin=dict(l=60, r=20, t=50, b=100), template="plotly_white",
                       legend=dict(orientation="h", x=1.0, xanchor="right", y=-0.18), plot_bgcolor="white")
     return LiveFigure(fig)
 
