@@ -1,5 +1,8 @@
 """Lesson 2 app and checkers, driven without a browser: set a control, check what the student sees."""
 
+import html
+import re
+
 import numpy as np
 import pytest
 
@@ -29,8 +32,27 @@ def _trace(fig, name):
     return next(tr for tr in fig.data if tr.name == name)
 
 
-def _column(fig, name):
-    return np.array(_trace(fig, name).z, dtype=float)[:, 0]
+# what the student sees of the step: the HTML view (each number also in a cell's hover title, 4 decimals)
+def _column(app, name):
+    """The column ``name`` of the update table, as shown, checked against the 2-decimal numbers printed."""
+    cells = re.findall(rf'title="{re.escape(html.escape(name))}, unit (\d+): (-?[0-9.]+)"[^>]*>(-?[0-9.]+)</td>',
+                       app.step_view.value)
+    assert [int(u) for u, _, _ in cells] == list(range(1, app.model.hidden_size + 1))
+    shown = np.array([float(v) for _, v, _ in cells])
+    np.testing.assert_allclose([float(p) for _, _, p in cells], shown, atol=0.0051)
+    np.testing.assert_allclose(shown, app.terms[name], atol=5.1e-5)  # the kernel's numbers, as printed
+    return app.terms[name]
+
+
+def _onehot(app):
+    return np.array([float(v) for v in re.findall(r'<td title="[^"]*: ([01])" style="background', app.step_view.value)])
+
+
+def _softmax(app):
+    """(labels, colours, probabilities) of the softmax bars, top to bottom."""
+    rows = re.findall(r'<tr title="p = ([0-9.]+), y_t = [^"]*"><td[^>]*>([^<]*)</td><td[^>]*><div style="background:'
+                      r'(#[0-9a-f]{6})', app.step_view.value)
+    return [html.unescape(lab) for _, lab, _ in rows], [c for _, _, c in rows], np.array([float(p) for p, _, _ in rows])
 
 
 # ----------------------------------------------------------------------------- the shipped model
@@ -59,23 +81,24 @@ def test_time_slider_shows_exactly_the_cache_of_that_step(app, model):
         app.t.value = t
         step = app.steps[t - 1]
         j = int(app.inputs[t - 1])
-        assert np.array_equal(_column(app.fig, "h_{t-1}"), step.h_prev[0])
-        assert np.array_equal(_column(app.fig, "W_xh x_t"), W["W_xh"][:, j])  # the one-hot picks column j
-        assert np.array_equal(_column(app.fig, "W_hh h_{t-1}"), W["W_hh"] @ step.h_prev[0])
-        assert np.array_equal(_column(app.fig, "b_h"), W["b_h"])
-        assert np.array_equal(_column(app.fig, "a_t"), step.a[0])
-        assert np.array_equal(_column(app.fig, "h_t"), step.h[0])
-        x = np.array(_trace(app.fig, "x_t").z, dtype=float)[0]
-        assert x.sum() == 1.0 and x[j] == 1.0
+        assert np.array_equal(_column(app, "h_{t-1}"), step.h_prev[0])
+        assert np.array_equal(_column(app, "W_xh x_t"), W["W_xh"][:, j])  # the one-hot picks column j
+        assert np.array_equal(_column(app, "W_hh h_{t-1}"), W["W_hh"] @ step.h_prev[0])
+        assert np.array_equal(_column(app, "b_h"), W["b_h"])
+        assert np.array_equal(_column(app, "a_t"), step.a[0])
+        assert np.array_equal(_column(app, "h_t"), step.h[0])
+        x = _onehot(app)
+        assert len(x) == len(app.tokens) and x.sum() == 1.0 and x[j] == 1.0
+        assert np.array_equal(app.x, x)
         # the three terms add up to a_t, and h_t = tanh(a_t)
-        terms = sum(_column(app.fig, n) for n in ("W_xh x_t", "W_hh h_{t-1}", "b_h"))
+        terms = sum(_column(app, n) for n in ("W_xh x_t", "W_hh h_{t-1}", "b_h"))
         np.testing.assert_allclose(terms, step.a[0], rtol=1e-12, atol=1e-12)
     assert app.last_update_ms < 1000  # generous: speed is measured in benchmarks/
 
 
 def test_first_step_starts_from_the_zero_state(app):
     app.t.value = 1
-    assert not np.any(_column(app.fig, "h_{t-1}")) and not np.any(_column(app.fig, "W_hh h_{t-1}"))
+    assert not np.any(_column(app, "h_{t-1}")) and not np.any(_column(app, "W_hh h_{t-1}"))
     assert "nothing to remember" in app.equation.value
 
 
@@ -95,38 +118,47 @@ def test_every_figure_message_carries_the_whole_current_view(app):
     assert msg is not None and msg["style_traces"] == list(range(len(app.fig.data)))
     names = [tr.name for tr in app.fig.data]
     z = msg["style_data"]["z"]
-    np.testing.assert_array_equal(z[names.index("a_t")][:, 0], app.steps[8].a[0])
     np.testing.assert_array_equal(z[names.index("h (all t)")], app.hidden.T)  # unchanged by this step, sent anyway
     colors = msg["style_data"]["marker.color"][names.index("loss l_t")]
     assert colors[2] != colors[3]  # the absent target at t = 3 is still grey
-    assert msg["layout_data"]["shapes.1.x0"] == 8.5
-    assert "x<sub>9</sub>" in msg["layout_data"]["annotations.0.text"]
+    assert msg["layout_data"]["shapes.0.x0"] == msg["layout_data"]["shapes.1.x0"] == 8.5  # the boxes mark t = 9
+    assert "x<sub>9</sub>" in app.step_view.value  # the step itself is HTML, sent whole
+
+
+def test_a_move_of_t_redraws_no_large_figure(app):
+    """plotly redraws a whole figure per message: the step is HTML, the sentence figure only moves its boxes."""
+    assert len(app.fig.data) == 2 and app.fig.layout.height <= 700
+    data = lambda tr: np.array(tr.z if tr.type == "heatmap" else tr.y, dtype=float)  # noqa: E731
+    before = [data(tr) for tr in app.fig.data]
+    app.t.value = 5
+    for b, tr in zip(before, app.fig.data):
+        np.testing.assert_array_equal(b, data(tr))
+    assert {s.name: s.x0 for s in app.fig.layout.shapes} == {"now (states)": 4.5, "now (loss)": 4.5}
 
 
 def test_true_next_character_is_marked_in_the_softmax(app, model):
     text = app.sentence
     for t in (1, 3, 10):
         app.t.value = t
-        bars = _trace(app.fig, "p_t")
-        colors = list(bars.marker.color)
+        labels, colors, shown = _softmax(app)
         green = [i for i, c in enumerate(colors) if c == "#16a34a"]
         assert len(green) == 1
-        label = bars.y[green[0]]
+        label = labels[green[0]]
         assert label.split(" ")[0] == display_char(text[t])  # the character that really comes next
         probs = app.probs[t - 1]
-        assert bars.x[green[0]] == pytest.approx(probs[model.vocab.id_of(text[t])])
+        assert shown[green[0]] == pytest.approx(probs[model.vocab.id_of(text[t])], abs=5e-5)
         # the bars are the top 10 in order (plus the true one when it is not among them)
         top = np.sort(probs)[::-1][:10]
-        np.testing.assert_allclose(np.array(bars.x[:10], dtype=float), top)
+        np.testing.assert_allclose(shown[:10], top, atol=5e-5)
 
 
 def test_true_character_outside_the_top_ten_is_added_with_its_rank(model):
     app = CellStepApp("Alice zq", model=model)
     for t in range(1, len(app.inputs) + 1):
         app.t.value = t
-        bars = _trace(app.fig, "p_t")
-        if len(bars.x) == 11:
-            assert "rank" in bars.y[-1] and bars.marker.color[-1] == "#16a34a"
+        labels, colors, _ = _softmax(app)
+        if len(labels) == 11:
+            assert "rank" in labels[-1] and colors[-1] == "#16a34a"
             break
     else:  # pragma: no cover - the model would have to expect 'z' and 'q'
         pytest.fail("expected an unlikely character outside the top 10")
@@ -135,26 +167,26 @@ def test_true_character_outside_the_top_ten_is_added_with_its_rank(model):
 # ----------------------------------------------------------------------------- absent input / target
 def test_absent_input_zeroes_the_input_term_and_changes_h(app, model):
     app.t.value = 6
-    h_before = _column(app.fig, "h_t").copy()
+    h_before = _column(app, "h_t").copy()
     later_before = app.hidden[8].copy()
     earlier_before = app.hidden[3].copy()
     app.absent_x.value = True
-    assert not np.any(_column(app.fig, "W_xh x_t"))
-    assert not np.any(np.array(_trace(app.fig, "x_t").z, dtype=float))
+    assert not np.any(_column(app, "W_xh x_t"))
+    assert not np.any(_onehot(app)) and "absent" in app.step_view.value
     step = app.steps[5]
-    np.testing.assert_allclose(_column(app.fig, "a_t"), model.weights["W_hh"] @ step.h_prev[0] + model.weights["b_h"],
+    np.testing.assert_allclose(_column(app, "a_t"), model.weights["W_hh"] @ step.h_prev[0] + model.weights["b_h"],
                                rtol=1e-12, atol=1e-12)  # the state evolves from W_hh h_{t-1} (+ b_h) alone
-    assert not np.allclose(_column(app.fig, "h_t"), h_before)
+    assert not np.allclose(_column(app, "h_t"), h_before)
     assert not np.allclose(app.hidden[8], later_before)  # and every later state too
     assert np.array_equal(app.hidden[3], earlier_before)  # but not the past
-    assert "\u2205" in app.fig.layout.xaxis4.ticktext[5]
+    assert "\u2205" in app.fig.layout.xaxis.ticktext[5]
     # moving away and back keeps the absence, and the checkbox follows the time-stamp
     app.t.value = 2
     assert app.absent_x.value is False
     app.t.value = 6
     assert app.absent_x.value is True
     app.absent_x.value = False
-    np.testing.assert_array_equal(_column(app.fig, "h_t"), h_before)
+    np.testing.assert_array_equal(_column(app, "h_t"), h_before)
 
 
 def test_absent_target_changes_the_loss_by_exactly_that_steps_loss(app):
@@ -170,7 +202,7 @@ def test_absent_target_changes_the_loss_by_exactly_that_steps_loss(app):
     assert "not counted" in app.status.value and f"{before:.3f}" in app.status.value
     bars = _trace(app.fig, "loss l_t")
     assert bars.marker.color[3] != bars.marker.color[2]  # drawn grey
-    assert f"{app.total_loss:.2f}" in app.fig.layout.annotations[4].text
+    assert f"{app.total_loss:.2f}" in app.fig.layout.annotations[1].text
     app.all_present.click()
     assert app.total_loss == pytest.approx(before) and app.absent_y.value is False
 
@@ -181,17 +213,18 @@ def test_unit_slider_writes_out_that_units_arithmetic(app, model):
     a = app.steps[4].a[0][6]
     assert "unit 7</b> in full" in app.equation.value
     assert f"{a:.3f}".replace("-", "\u2212") in app.equation.value
-    shape = next(s for s in app.fig.layout.shapes if s.name == "unit")
-    assert (shape.y0, shape.y1) == (6.5, 7.5)
+    rows = re.findall(r"<tr( style=\"outline[^\"]*\")?><td[^>]*>(\d+)</td>", app.step_view.value)
+    assert [int(u) for style, u in rows if style] == [7]  # unit 7 is boxed in the update table
+    assert "unit 7 boxed" in app.step_view.value
 
 
 # ----------------------------------------------------------------------------- the sentence box
 def test_bad_sentences_give_a_readable_message_and_the_app_recovers(app):
-    good = _column(app.fig, "h_t").copy()
+    good = _column(app, "h_t").copy()
     app.text.value = "Caf\u00e9 \u20ac5"
     assert app.message.kind == "error"
     assert "'\u00e9'" in app.message.text and "'\u20ac'" in app.message.text and "'5'" in app.message.text
-    np.testing.assert_array_equal(_column(app.fig, "h_t"), good)  # the view was left as it was
+    np.testing.assert_array_equal(_column(app, "h_t"), good)  # the view was left as it was
     app.t.value = 4  # a bad sentence's message stays while the student moves on (or plays)
     assert app.message.kind == "error" and "'\u00e9'" in app.message.text
     app.text.value = ""
@@ -201,7 +234,7 @@ def test_bad_sentences_give_a_readable_message_and_the_app_recovers(app):
     app.text.value = "The Queen said"
     assert app.message.kind == ""
     assert app.sentence == "The Queen said" and app.t.max == 13
-    assert list(app.fig.layout.xaxis4.ticktext) == [display_char(c) for c in "The Queen sai"]
+    assert list(app.fig.layout.xaxis.ticktext) == [display_char(c) for c in "The Queen sai"]
 
 
 def test_long_sentence_is_cut_with_a_note(app):
@@ -228,7 +261,7 @@ def test_new_sentence_clears_the_absences(app):
     app.absent_x.value = True
     app.text.value = "Alice was beginning to get very tired of sitting"
     assert app.input_absent == set() and app.absent_x.value is False
-    assert np.any(_column(app.fig, "W_xh x_t"))
+    assert np.any(_column(app, "W_xh x_t"))
 
 
 # ----------------------------------------------------------------------------- exercise checkers

@@ -29,7 +29,7 @@ from ..core.lm import LanguageModel
 from ..core.losses import softmax_nll
 from ..core.network import Network
 from ..data import Vocabulary
-from ..viz.cellstep import cellstep_figure, display_char, update_sequence, update_step
+from ..viz.cellstep import cellstep_figure, display_char, step_html, update_sequence, update_step
 from .base import LessonApp, explained, heading
 
 __all__ = [
@@ -189,6 +189,7 @@ class CellStepApp(LessonApp):
                                 layout=W.Layout(width="430px"))
         self.status = W.HTML()
         self.equation = W.HTML()
+        self.step_view = W.HTML()  # what changes with t: HTML, so a move redraws no large figure (viz.cellstep)
         self.fig = cellstep_figure(p, self.tokens)
         self._sentence_row = explained(
             self.text, f"type a sentence, press Enter: read from h_0 = 0 (up to {MAX_CHARS} characters of the book)")
@@ -212,6 +213,7 @@ class CellStepApp(LessonApp):
             explained(self.unit, "the hidden unit whose arithmetic is written out below (boxed in the picture)"),
             self.status,
             self.equation,
+            self.step_view,
             self.fig,
         ])
         kids = list(self.children)  # the message line goes under the sentence box, where bad text is typed
@@ -341,9 +343,11 @@ class CellStepApp(LessonApp):
         self.x = x
         self.terms = step_terms(self.model.weights, self.steps[t], j, present)
         unit = min(max(int(self.unit.value), 1), self.model.hidden_size)
-        update_step(self.fig, t + 1, x, self.terms, self.probs[t], self.tokens, k, unit=unit, top_k=self.top_k,
-                    x_char=self.tokens[j], input_present=present, target_present=t not in self.target_absent,
-                    y=self.forward.Y[0, t])
+        update_step(self.fig, t + 1)
+        self.step_view.value = step_html(
+            t + 1, x, self.terms, self.probs[t], self.tokens, k, unit=unit, top_k_shown=self.top_k,
+            x_char=self.tokens[j], input_present=present, target_present=t not in self.target_absent,
+            y=self.forward.Y[0, t])
         self.equation.value = self._equation_html(t, j, k, unit - 1, present)
         self.status.value = self._status_html(t)
         if self._sentence_note:  # every handler clears the message line; a note on the sentence outlives them
