@@ -4,11 +4,18 @@
 ``notebooks/`` folder with:
 
 * the index as the landing page (``/`` redirects to it) and no code cells shown;
-* pre-started kernels (``preheat``) so a lesson page is ready in about a second;
+* pre-started kernels (``preheat``) so a lesson page is ready in about a second; the kernel that
+  refills a pool starts :data:`REFILL_DELAY` seconds after a page took one (its start and its run of
+  the notebook would otherwise compete with that page's loading for the CPU), or at once when
+  another page asks for the same lesson meanwhile (see :func:`_defer_refill`);
 * the 5 MB plotly.js widget bundle served once as a cacheable static file instead of
-  inside every figure's widget state (see :data:`PLOTLY_LOADER`);
+  inside every figure's widget state (see :data:`PLOTLY_LOADER`); lesson pages fetch and run it
+  from the page's head, while the browser is still waiting for Voila's scripts and the kernel,
+  instead of once the first figure's widget state has arrived (``app_templates/``); other pages
+  prefetch it for the lessons;
 * an executor timeout, so a notebook that hangs becomes an error page;
-* gzip-compressed responses (the plotly bundle shrinks from 5 MB to about 1.5 MB);
+* gzip-compressed responses (the plotly bundle shrinks from 5 MB to about 1.5 MB, compressed once
+  at start rather than on every request);
 * a favicon (``app_static/``), linked from every lesson page by a small override of the lab
   template (``app_templates/``) and served at ``/favicon.ico`` for the pages that link none;
 * culling of idle kernels: Voila does not shut a kernel down when its page closes,
@@ -27,7 +34,7 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-__all__ = ["MIN_CULL_AFTER", "NOTEBOOKS", "PLOTLY_LOADER", "STATIC_ENV", "serve", "voila_argv"]
+__all__ = ["MIN_CULL_AFTER", "NOTEBOOKS", "PLOTLY_LOADER", "REFILL_DELAY", "STATIC_ENV", "serve", "voila_argv"]
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 APP_STATIC = Path(__file__).resolve().parent / "app_static"  # served at voila/static/
@@ -37,24 +44,65 @@ FAVICON = "rnnviz-favicon.svg"
 # connects only once the browser has loaded it: 10-50 s on a busy 2-core machine, over 120 s with 30
 # pages at once (benchmarks/README.md). Below a minute, loading pages lose their kernels.
 MIN_CULL_AFTER = 60
+# Seconds between a page taking a pre-heated kernel and the start of the kernel that refills the pool.
+# Starting a kernel and running a lesson takes 3-5 CPU-seconds, and the page taking the kernel needs the
+# same 2 cores for about 5 s: lesson 5 cold was ready in 8.7 s with Voila's 1 s delay, 5.1 s with 30 s
+# (load 5, 2026-11-26). A page that asks for the same lesson meanwhile starts the refill at once.
+REFILL_DELAY = 10
+from .lessons import LESSONS
 from .widgets.base import PLOTLY_LOADER, STATIC_ENV, STATIC_NAME
 
 
 def _static_dir() -> str:
-    """A folder holding the plotly widget bundle under a fixed name, for Voila's static handler."""
+    """A folder holding the plotly widget bundle under a fixed name, for Voila's static handler, and
+    the bundle gzip-compressed once (``NAME.gz``) for :func:`_precompressed_bundle_handler`."""
+    import gzip
+
     import plotly
 
     bundle = Path(plotly.__file__).parent / "package_data" / "widgetbundle.js"
     folder = Path(tempfile.gettempdir()) / f"rnnviz-static-{plotly.__version__}"
     folder.mkdir(exist_ok=True)
     target = folder / STATIC_NAME
+    packed = folder / (STATIC_NAME + ".gz")
     if target.is_symlink() or not target.exists() or target.stat().st_size != bundle.stat().st_size:
         # a real copy: the static handler refuses files that resolve outside its folder
         target.unlink(missing_ok=True)
         tmp = folder / (STATIC_NAME + f".{os.getpid()}.tmp")
         shutil.copyfile(bundle, tmp)
         tmp.replace(target)
+    if not packed.exists() or packed.stat().st_mtime < target.stat().st_mtime:
+        tmp = folder / (STATIC_NAME + f".gz.{os.getpid()}.tmp")
+        tmp.write_bytes(gzip.compress(target.read_bytes(), compresslevel=9, mtime=0))
+        tmp.replace(packed)
     return str(folder)
+
+
+def _precompressed_bundle_handler():
+    """A static file handler for the plotly bundle that sends ``NAME.gz`` (made once by :func:`_static_dir`)
+    to browsers that accept gzip, instead of compressing 5 MB on every request: tornado's
+    ``compress_response`` took 0.3 s of the server's single thread for each cold visit, and every
+    other request of every page waited meanwhile (Voila's own scripts came 0.8 s later)."""
+    from tornado.web import StaticFileHandler
+
+    class PrecompressedBundle(StaticFileHandler):
+        gzipped = False
+
+        def get_absolute_path(self, root, path):
+            absolute = super().get_absolute_path(root, path)
+            accepts = "gzip" in self.request.headers.get("Accept-Encoding", "")
+            self.gzipped = accepts and os.path.isfile(absolute + ".gz")
+            return absolute + ".gz" if self.gzipped else absolute
+
+        def get_content_type(self):
+            return "text/javascript" if self.gzipped else super().get_content_type()
+
+        def set_extra_headers(self, path):
+            if self.gzipped:  # compress_response leaves a response that names its encoding alone
+                self.set_header("Content-Encoding", "gzip")
+            # and adds "Vary: Accept-Encoding" to every response
+
+    return PrecompressedBundle
 
 
 def voila_argv(
@@ -80,6 +128,11 @@ def voila_argv(
         "--VoilaConfiguration.extension_denylist=jupyterlab-plotly",
         f"--VoilaConfiguration.preheat_kernel={pool_size > 0}",
         f"--VoilaConfiguration.default_pool_size={max(pool_size, 0)}",
+        # read by _defer_refill, which waits this long unless another page asks for the lesson
+        f"--VoilaKernelManager.fill_delay={REFILL_DELAY}",
+        # the pages whose head loads plotly.js at once (app_templates/index.html.j2); others prefetch it
+        "--VoilaConfiguration.resources=rnnviz_figure_pages="
+        + ",".join(Path(ls.notebook).stem for ls in LESSONS),
         f"--VoilaExecutor.timeout={timeout}",
         f"--MappingKernelManager.cull_idle_timeout={cull_after}",
         f"--MappingKernelManager.cull_interval={max(min(cull_after // 2, 60), 1)}",
@@ -112,6 +165,49 @@ def _restart_idle_clock_at_handout(kernel_manager) -> None:
     kernel_manager.get_rendered_notebook = get_rendered_notebook
 
 
+def _defer_refill(kernel_manager) -> None:
+    """Start the kernel that refills a pool ``fill_delay`` seconds after a handout, or when a page waits.
+
+    Voila refills a pool ``fill_delay`` seconds after a page took a kernel, whatever happens meanwhile.
+    A short delay puts the new kernel's start and notebook run (3-5 CPU-seconds) inside the page load
+    of the student who took the kernel; a long one makes the next student for that lesson wait. Here
+    the refill waits up to ``fill_delay`` seconds, but starts as soon as another page asks for the same
+    notebook (that page then waits for it, as it would with no delay). Wraps ``get_rendered_notebook``
+    and ``_initialize`` (Voila 0.5), and sets Voila's own delay to 0.
+    """
+    take = getattr(kernel_manager, "get_rendered_notebook", None)
+    init = getattr(kernel_manager, "_initialize", None)
+    if take is None or init is None:  # no pre-heated kernels
+        return
+    import asyncio
+
+    delay = float(getattr(kernel_manager, "fill_delay", 0) or 0)
+    kernel_manager.fill_delay = 0
+    wanted: dict[str, asyncio.Event] = {}  # notebook -> set when a page waits for its pool
+
+    def _initialize(notebook_name, *args, **kwargs):
+        asked = wanted.get(notebook_name)  # None while the pools are first filled: no wait
+
+        async def start():
+            if asked is not None and delay > 0:
+                try:
+                    await asyncio.wait_for(asked.wait(), delay)
+                except asyncio.TimeoutError:
+                    pass
+            return await init(notebook_name, *args, **kwargs)
+
+        return start()
+
+    async def get_rendered_notebook(notebook_name, *args, **kwargs):
+        if notebook_name in wanted:
+            wanted[notebook_name].set()  # a refill still waiting starts now: this page needs it
+        wanted[notebook_name] = asyncio.Event()  # the refill this handout schedules waits on this one
+        return await take(notebook_name, *args, **kwargs)
+
+    kernel_manager._initialize = _initialize
+    kernel_manager.get_rendered_notebook = get_rendered_notebook
+
+
 def serve(argv: list[str]) -> None:
     """Start the Voila app with ``argv`` (from :func:`voila_argv`); returns when the server stops."""
     from tornado.web import RedirectHandler
@@ -123,7 +219,8 @@ def serve(argv: list[str]) -> None:
 
         def setup_template_dirs(self):
             super().setup_template_dirs()
-            self.static_paths += [_static_dir(), str(APP_STATIC)]  # the plotly bundle and the favicon
+            self.rnnviz_static = _static_dir()
+            self.static_paths += [self.rnnviz_static, str(APP_STATIC)]  # the plotly bundle and the favicon
             self.template_paths.insert(0, str(APP_TEMPLATES))  # the lab template with the favicon
 
         def init_settings(self):
@@ -132,6 +229,7 @@ def serve(argv: list[str]) -> None:
             # Voila.tornado_settings: Voila applies those after tornado has built the Application, and
             # tornado reads compress_response only while building it (so that setting compresses nothing)
             settings["compress_response"] = True
+            _defer_refill(self.kernel_manager)
             _restart_idle_clock_at_handout(self.kernel_manager)
             return settings
 
@@ -139,9 +237,11 @@ def serve(argv: list[str]) -> None:
             handlers = super().init_handlers()
             index = url_path_join(self.server_url, "voila/render/index.ipynb")
             icon = url_path_join(self.server_url, "voila/static", FAVICON)
+            bundle = url_path_join(self.server_url, "voila/static", "(" + STATIC_NAME.replace(".", r"\.") + ")")
             # the landing page is the index of lessons, not a file listing
             return [(url_path_join(self.server_url, r"/?"), RedirectHandler, {"url": index}),
-                    (url_path_join(self.server_url, "/favicon.ico"), RedirectHandler, {"url": icon}), *handlers]
+                    (url_path_join(self.server_url, "/favicon.ico"), RedirectHandler, {"url": icon}),
+                    (bundle, _precompressed_bundle_handler(), {"path": self.rnnviz_static}), *handlers]
 
     os.environ[STATIC_ENV] = "1"
     RnnvizVoila.launch_instance(argv=argv)

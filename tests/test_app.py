@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import re
+import time
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta, timezone
@@ -107,6 +108,45 @@ def test_without_pools_the_kernel_manager_is_left_alone():
     assert not hasattr(km, "get_rendered_notebook")
 
 
+class _RefillingPool:
+    """Voila's pre-heating kernel manager as far as pool refills go: a handout schedules ``_initialize``."""
+
+    def __init__(self, fill_delay: float):
+        self.fill_delay = fill_delay
+        self.started: list[tuple[str, float]] = []
+
+    async def _initialize(self, notebook_name, *args, **kwargs):
+        self.started.append((notebook_name, time.monotonic()))
+
+    async def get_rendered_notebook(self, notebook_name, **kwargs):
+        asyncio.get_running_loop().create_task(self._initialize(notebook_name))  # Voila's fill_if_needed
+        return "render-task", ["cell"], "k1"
+
+
+def test_a_pool_refill_waits_for_the_page_that_took_the_kernel_unless_another_page_asks():
+    km = _RefillingPool(fill_delay=0.5)
+    app._defer_refill(km)
+    assert km.fill_delay == 0, "Voila's own delay would add to the app's"
+
+    async def scenario():
+        t0 = time.monotonic()
+        await km.get_rendered_notebook("05.ipynb")
+        await asyncio.sleep(0.2)
+        assert km.started == [], "the refill started while the first page was still loading"
+        await asyncio.sleep(0.5)
+        assert [name for name, _ in km.started] == ["05.ipynb"], "the refill never started"
+        assert km.started[0][1] - t0 >= 0.45
+        # a second page for the same lesson while its refill waits: the refill starts at once
+        t1 = time.monotonic()
+        await km.get_rendered_notebook("05.ipynb")
+        await asyncio.sleep(0.05)
+        await km.get_rendered_notebook("05.ipynb")
+        await asyncio.sleep(0.05)
+        assert len(km.started) == 2 and km.started[1][1] - t1 < 0.3, "the waiting page waited for the delay"
+
+    asyncio.run(scenario())
+
+
 # -- the server ---------------------------------------------------------------------------------------
 
 class _Response(NamedTuple):
@@ -155,3 +195,15 @@ def test_a_lesson_page_links_the_apps_favicon_and_the_favicon_is_served(server):
     # pages that link no icon (the file tree, error pages): the browser asks for /favicon.ico
     fallback = _get(server + "/favicon.ico")
     assert fallback.status == 200 and fallback.body == icon.body
+
+
+def test_a_lesson_page_fetches_plotly_from_its_head_and_the_bundle_answers_that_url(server):
+    page = _get(server + "/voila/render/05-vanishing-exploding.ipynb").body.decode()
+    head = page.split("<body", 1)[0]
+    url = "/voila/static/" + app.STATIC_NAME
+    assert f'<link rel="modulepreload" href="{url}">' in head, "the figures would wait for the kernel to ask for plotly"
+    assert f'import("{url}")' in head
+    bundle = _get(server + url, **{"Accept-Encoding": "gzip"})
+    assert bundle.status == 200 and "javascript" in bundle.headers["Content-Type"]  # a module needs a JS type
+    again = _get(server + url, **{"Accept-Encoding": "gzip", "If-None-Match": bundle.headers["Etag"]})
+    assert again.status == 304, "a second visit downloads the bundle again"
