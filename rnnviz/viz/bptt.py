@@ -106,7 +106,10 @@ def bptt_figure() -> go.FigureWidget:
     x4 = fig.layout.xaxis4.domain
     y4 = fig.layout.yaxis4.domain
     fig.update_layout(
-        height=1000, margin=dict(l=70, r=70, t=40, b=50), template="plotly_white", barmode="relative", bargap=0.15,
+        # nine panels, their titles and two colour bars need ~1150 px: at a fixed width a narrower notebook
+        # (JupyterLab beside its file browser, ~880 px) scrolls instead of overlapping titles and bars
+        width=1150, height=1000, margin=dict(l=70, r=70, t=40, b=50), template="plotly_white", barmode="relative",
+        bargap=0.15,
         coloraxis=dict(colorscale="RdBu_r", cmid=0, colorbar=dict(x=1.01, y=(y4[0] + y4[1]) / 2, len=y4[1] - y4[0],
                                                                   thickness=12, title=dict(text="sum,<br>true"))),
         coloraxis2=dict(colorscale="RdBu_r", cmid=0, colorbar=dict(x=x4[1] + 0.008, y=(y4[0] + y4[1]) / 2,
