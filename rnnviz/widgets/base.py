@@ -42,10 +42,11 @@ PLOTLY_LOADER = (
 #: Classroom styling: larger type that reads on a projector, help text beside each control.
 CSS = """
 <style>
-.rnnviz-app { font-size: 15px; line-height: 1.45; max-width: 1200px; }
+.rnnviz-app { font-size: 15px; line-height: 1.45; max-width: 1200px; overflow-x: auto; }  /* wide figures scroll in a narrow notebook */
 .rnnviz-app h3 { margin: 0.4em 0 0.2em 0; }
 .rnnviz-help { color: #555; font-size: 13.5px; padding-left: 10px; max-width: 640px; }
 .rnnviz-control { align-items: center; margin: 2px 0; }
+.rnnviz-control > :first-child { flex: 0 0 auto; }  /* help text never squeezes the control */
 .rnnviz-message { min-height: 1.6em; }
 .rnnviz-msg { padding: 6px 10px; border-radius: 4px; margin: 4px 0; }
 .rnnviz-msg-info { background: #eef5ff; border-left: 4px solid #3b82f6; }
