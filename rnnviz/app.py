@@ -49,6 +49,8 @@ MIN_CULL_AFTER = 60
 # same 2 cores for about 5 s: lesson 5 cold was ready in 8.7 s with Voila's 1 s delay, 5.1 s with 30 s
 # (load 5, 2026-11-26). A page that asks for the same lesson meanwhile starts the refill at once.
 REFILL_DELAY = 10
+# Seconds the executor waits for a finished cell's outputs before going on without them (see voila_argv).
+IOPUB_TIMEOUT = 120
 from .lessons import LESSONS
 from .widgets.base import PLOTLY_LOADER, STATIC_ENV, STATIC_NAME
 
@@ -134,6 +136,10 @@ def voila_argv(
         "--VoilaConfiguration.resources=rnnviz_figure_pages="
         + ",".join(Path(ls.notebook).stem for ls in LESSONS),
         f"--VoilaExecutor.timeout={timeout}",
+        # nbclient waits 4 s (its default) for a cell's outputs after the cell finished, then goes on
+        # WITHOUT them: with a class opening pages at once on 2 cores, 24 of 30 pages lost the output
+        # that displays the app and stayed without figures ("Timeout waiting for IOPub output")
+        f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT}",
         f"--MappingKernelManager.cull_idle_timeout={cull_after}",
         f"--MappingKernelManager.cull_interval={max(min(cull_after // 2, 60), 1)}",
         "--MappingKernelManager.cull_connected=False",

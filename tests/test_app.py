@@ -36,6 +36,15 @@ def test_kernels_of_closed_pages_are_culled_after_ten_minutes_by_default(capsys)
     assert settings["MappingKernelManager.cull_connected"] == "False"  # an open page keeps its kernel
 
 
+def test_the_executor_waits_for_late_cell_outputs_instead_of_dropping_them(capsys):
+    """nbclient's default 4 s dropped the app's display output of 24 of 30 pages opened at once."""
+    from voila.execute import VoilaExecutor
+
+    settings = _dry_run(capsys)
+    assert int(settings["VoilaExecutor.iopub_timeout"]) >= 60 > VoilaExecutor.iopub_timeout.default_value
+    assert int(settings["VoilaExecutor.timeout"]) >= 60  # and no cell runs for ever
+
+
 @pytest.mark.parametrize("seconds", [app.MIN_CULL_AFTER, 3600])
 def test_cull_after_at_or_above_the_minimum_is_passed_on(capsys, seconds):
     settings = _dry_run(capsys, "--cull-after", str(seconds))
