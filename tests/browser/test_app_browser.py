@@ -52,11 +52,15 @@ def page():
         yield p
 
 
+# per figure: one entry per trace (its data), then one for the layout's shapes
+# (lesson 2 moves only its "now" boxes when t moves: a change of the layout, not of a trace)
 PLOT_DATA_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(el =>
     (el.data || []).map(tr => ({x: tr.x ? Array.from(tr.x).length : 0, y: tr.y ? Array.from(tr.y).length : 0,
                                  z: tr.z ? Array.from(tr.z).length : 0,
                                  sig: JSON.stringify([tr.x, tr.y, tr.z, tr.marker && tr.marker.color,
-                                                      tr.text]).slice(0, 200000)})))"""
+                                                      tr.text]).slice(0, 200000)})).concat([{
+        x: 1, y: 0, z: 0, layout: true,
+        sig: JSON.stringify((el.layout || {}).shapes || [])}]))"""
 
 
 def _load(page, url: str, timeout_ms: int = 180_000) -> float:
@@ -131,7 +135,8 @@ def test_page_loads_draws_and_reacts(app_url, page, notebook):
     plots = _plots(page)
     assert plots, f"{notebook} shows no plotly figure"
     for i, traces in enumerate(plots):
-        assert any(t["x"] or t["y"] or t["z"] for t in traces), f"figure {i} of {notebook} is drawn without data"
+        assert any((t["x"] or t["y"] or t["z"]) and not t.get("layout") for t in traces), \
+            f"figure {i} of {notebook} is drawn without data"
     # the main control: the first slider, moved with the keyboard as a student would: quickly there
     # and back. The figure must change, then end exactly as it started (a browser that missed an update
     # would stay at an intermediate drawing: see rnnviz/viz/live.py)
