@@ -78,8 +78,7 @@ def test_the_last_message_carries_every_change_so_far():
     fig.update_layout(shapes=[dict(type="line", x0=0, x1=1, y0=0, y1=1)])
     fig.layout.shapes[0].x0 = 0.5  # inside a list sent whole before: sent once, whole
     msg = fig._py2js_update
-    assert list(msg["layout_data"]) == ["shapes", "xaxis.range", "annotations.0.text"] or set(msg["layout_data"]) == {
-        "shapes", "xaxis.range", "annotations.0.text"}
+    assert set(msg["layout_data"]) == {"shapes", "xaxis.range", "annotations.0.text"}
     assert msg["style_traces"] == [0, 1] and msg["trace_edit_id"] == fig._last_trace_edit_id
     _assert_view_is_current(fig, "hand-made figure")
 

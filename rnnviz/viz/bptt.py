@@ -20,7 +20,6 @@ gradient check (analytic against numeric).
 
 from __future__ import annotations
 
-
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots

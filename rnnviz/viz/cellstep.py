@@ -60,8 +60,8 @@ def _idx(fig: go.FigureWidget, name: str) -> int:
     raise KeyError(name)
 
 
-def cellstep_figure(hidden_size: int, tokens: Sequence[str] = (), *, height: int = 620) -> go.FigureWidget:
-    """The empty sentence figure for a model with ``hidden_size`` units (``tokens``: unused, kept for callers)."""
+def cellstep_figure(hidden_size: int, *, height: int = 620) -> go.FigureWidget:
+    """The empty sentence figure for a model with ``hidden_size`` units."""
     p = int(hidden_size)
     fig = make_subplots(rows=2, cols=1, row_heights=[0.62, 0.38], vertical_spacing=0.16,
                         subplot_titles=("all hidden states", "loss per step"))

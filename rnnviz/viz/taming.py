@@ -20,9 +20,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .live import LiveFigure
-
 from .gradients import BLUE, GREY, ORANGE, RED, for_log_axis
+from .live import LiveFigure
 
 __all__ = [
     "CLIP_COLORS",

@@ -19,9 +19,8 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .live import LiveFigure
-
 from ..core.graph import Edge, Graph, Node, Reach
+from .live import LiveFigure
 
 __all__ = [
     "COLOURS",

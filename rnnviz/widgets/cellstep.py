@@ -190,7 +190,7 @@ class CellStepApp(LessonApp):
         self.status = W.HTML()
         self.equation = W.HTML()
         self.step_view = W.HTML()  # what changes with t: HTML, so a move redraws no large figure (viz.cellstep)
-        self.fig = cellstep_figure(p, self.tokens)
+        self.fig = cellstep_figure(p)
         self._sentence_row = explained(
             self.text, f"type a sentence, press Enter: read from h_0 = 0 (up to {MAX_CHARS} characters of the book)")
         super().__init__([
