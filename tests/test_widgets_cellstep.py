@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from rnnviz.core.losses import softmax_nll
-from rnnviz.viz.cellstep import COLUMNS, display_char
+from rnnviz.viz.cellstep import COLUMNS, display_char, scale_colour
 from rnnviz.widgets.cellstep import (
     MAX_CHARS,
     CellStepApp,
@@ -355,3 +355,16 @@ def test_loss_checker_names_the_mistake(model, name, expected):
 
 def test_columns_of_the_view_are_the_terms_of_the_update():
     assert list(COLUMNS) == ["h_{t-1}", "W_xh x_t", "W_hh h_{t-1}", "b_h", "a_t", "h_t"]
+
+
+def test_step_table_colours_match_plotlys_colour_scale():
+    """The table's own interpolation (fast) gives the colours plotly's heatmap scale gives (slow)."""
+    from plotly.colors import sample_colorscale
+
+    def rgb(colour):
+        return np.array([float(v) for v in re.findall(r"[\d.]+", colour)])
+
+    for u in np.linspace(0.0, 1.0, 401):
+        expected = rgb(sample_colorscale("RdBu_r", [float(u)])[0])
+        assert np.max(np.abs(rgb(scale_colour(float(u))) - expected)) <= 1.0, u
+    assert scale_colour(-3.0) == scale_colour(0.0) and scale_colour(7.0) == scale_colour(1.0)  # clipped to the scale
