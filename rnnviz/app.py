@@ -6,8 +6,9 @@
 * the index as the landing page (``/`` redirects to it) and no code cells shown;
 * pre-started kernels (``preheat``) so a lesson page is ready in about a second; the kernel that
   refills a pool starts :data:`REFILL_DELAY` seconds after a page took one (its start and its run of
-  the notebook would otherwise compete with that page's loading for the CPU), or at once when
-  another page asks for the same lesson meanwhile (see :func:`_defer_refill`);
+  the notebook would otherwise compete with that page's loading for the CPU), or at once when a page
+  waits for it; refills run :data:`REFILL_CONCURRENCY` at a time, those a page waits for first (see
+  :func:`_hook_pool_handouts`);
 * the 5 MB plotly.js widget bundle served once as a cacheable static file instead of
   inside every figure's widget state (see :data:`PLOTLY_LOADER`); lesson pages fetch and run it
   from the page's head, while the browser is still waiting for Voila's scripts and the kernel,
@@ -34,7 +35,8 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-__all__ = ["MIN_CULL_AFTER", "NOTEBOOKS", "PLOTLY_LOADER", "REFILL_DELAY", "STATIC_ENV", "serve", "voila_argv"]
+__all__ = ["MIN_CULL_AFTER", "NOTEBOOKS", "PLOTLY_LOADER", "REFILL_CONCURRENCY", "REFILL_DELAY", "STATIC_ENV", "serve",
+           "voila_argv"]
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 APP_STATIC = Path(__file__).resolve().parent / "app_static"  # served at voila/static/
@@ -47,8 +49,11 @@ MIN_CULL_AFTER = 60
 # Seconds between a page taking a pre-heated kernel and the start of the kernel that refills the pool.
 # Starting a kernel and running a lesson takes 3-5 CPU-seconds, and the page taking the kernel needs the
 # same 2 cores for about 5 s: lesson 5 cold was ready in 8.7 s with Voila's 1 s delay, 5.1 s with 30 s
-# (load 5, 2026-11-26). A page that asks for the same lesson meanwhile starts the refill at once.
+# (load 5, 2026-11-26). A page that waits for the refill starts it at once.
 REFILL_DELAY = 10
+# Pool refills that start a kernel and run their lesson at the same time. With no bound, 30 pages opened at
+# once with --pool-size 5 started 30 refills together on 2 cores, and 1 page of 30 became ready.
+REFILL_CONCURRENCY = 1
 # Seconds the executor waits for a finished cell's outputs before going on without them (see voila_argv).
 IOPUB_TIMEOUT = 120
 from .lessons import LESSONS
@@ -130,7 +135,7 @@ def voila_argv(
         "--VoilaConfiguration.extension_denylist=jupyterlab-plotly",
         f"--VoilaConfiguration.preheat_kernel={pool_size > 0}",
         f"--VoilaConfiguration.default_pool_size={max(pool_size, 0)}",
-        # read by _defer_refill, which waits this long unless another page asks for the lesson
+        # read by _hook_pool_handouts: a refill waits this long unless a page waits for it
         f"--VoilaKernelManager.fill_delay={REFILL_DELAY}",
         # the pages whose head loads plotly.js at once (app_templates/index.html.j2); others prefetch it
         "--VoilaConfiguration.resources=rnnviz_figure_pages="
@@ -148,38 +153,66 @@ def voila_argv(
     return argv
 
 
-def _restart_idle_clock_at_handout(kernel_manager) -> None:
-    """Make a pre-heated kernel count as active from the moment it is handed to a page.
+class _RefillQueue:
+    """Places for pool refills: at most ``limit`` at a time, and a refill a page waits for goes first.
 
-    A pooled kernel ran its notebook when the pool was filled and has been idle since, maybe for
-    longer than ``cull_after``. Voila hands it to a page without touching its ``last_activity``,
-    so the culler's next pass (every ``cull_interval``) shut it down before the browser had loaded
-    the page and connected (seen: handed out, culled 17 s later "due to 119 seconds of
-    inactivity"). Wraps ``get_rendered_notebook``, which returns ``(task, cells, kernel_id)``.
+    ``acquire(wanted)`` waits for a place; when one frees, the oldest waiting refill whose ``wanted``
+    event is set gets it, else the oldest waiting refill. ``release()`` gives the place back.
     """
-    take = getattr(kernel_manager, "get_rendered_notebook", None)
-    if take is None:  # no pre-heated kernels
-        return
 
-    async def get_rendered_notebook(*args, **kwargs):
-        result = await take(*args, **kwargs)
-        kernel_id = result[-1] if isinstance(result, tuple) else None
-        if kernel_id in kernel_manager:
-            kernel_manager.get_kernel(kernel_id).last_activity = datetime.now(timezone.utc)
-        return result
+    def __init__(self, limit: int):
+        self.limit, self.running = limit, 0
+        self.waiting: list = []  # [(wanted, future)], oldest first
 
-    kernel_manager.get_rendered_notebook = get_rendered_notebook
+    async def acquire(self, wanted) -> None:
+        import asyncio
+
+        place = asyncio.get_running_loop().create_future()
+        self.waiting.append((wanted, place))
+        self._hand_on()
+        try:
+            await place
+        except asyncio.CancelledError:
+            if place.cancelled():
+                self.waiting.remove((wanted, place))
+            else:  # given a place while being cancelled
+                self.release()
+            raise
+
+    def release(self) -> None:
+        self.running -= 1
+        self._hand_on()
+
+    def _hand_on(self) -> None:
+        while self.running < self.limit and self.waiting:
+            first = next((w for w in self.waiting if w[0].is_set()), self.waiting[0])
+            self.waiting.remove(first)
+            self.running += 1
+            first[1].set_result(None)
 
 
-def _defer_refill(kernel_manager) -> None:
-    """Start the kernel that refills a pool ``fill_delay`` seconds after a handout, or when a page waits.
+def _hook_pool_handouts(kernel_manager, *, concurrency: int = REFILL_CONCURRENCY) -> None:
+    """What the app changes in Voila's pre-heated kernel pools: when refills run, and a kernel's idle clock.
 
-    Voila refills a pool ``fill_delay`` seconds after a page took a kernel, whatever happens meanwhile.
-    A short delay puts the new kernel's start and notebook run (3-5 CPU-seconds) inside the page load
-    of the student who took the kernel; a long one makes the next student for that lesson wait. Here
-    the refill waits up to ``fill_delay`` seconds, but starts as soon as another page asks for the same
-    notebook (that page then waits for it, as it would with no delay). Wraps ``get_rendered_notebook``
-    and ``_initialize`` (Voila 0.5), and sets Voila's own delay to 0.
+    Voila 0.5 hands a page the first kernel of the lesson's pool (waiting for it if it is still being
+    prepared) and schedules a refill: ``_initialize`` starts a kernel, and a task of its own runs the
+    notebook in it (3-5 CPU-seconds). Wraps ``get_rendered_notebook`` and ``_initialize`` so that:
+
+    * **a refill waits** up to ``fill_delay`` seconds (Voila's own delay is set to 0): started at once, it
+      competes for the CPU with the page that took the kernel. It starts at once when a page waits for it
+      (that page took the pool's first kernel while it was still being prepared).
+    * **refills run** ``concurrency`` at a time (:class:`_RefillQueue`): a refill holds its place from the
+      start of its kernel until its notebook has run, or until a page takes it mid-run (the rest of the run
+      is then that page's load; a hung cell holds it until the executor's timeout). A refill a page waits
+      for goes before the others. With no bound and ``--pool-size 5``, 30 pages opened at once started 30
+      refills together on 2 cores, and 1 page of 30 became ready (benchmarks/README.md).
+    * **a handed-out kernel's idle time starts at the handout**: a pooled kernel may have been idle
+      longer than ``cull_after`` since it ran its notebook, and Voila hands it out without touching its
+      ``last_activity``, so the culler shut it down before the browser had loaded the page (seen: handed
+      out, culled 17 s later "due to 119 seconds of inactivity").
+
+    The first filling of the pools at the server's start is Voila's own (it starts before this hook) and
+    is neither delayed nor queued; a restarted kernel (``_initialize`` with a kernel id) is not a refill.
     """
     take = getattr(kernel_manager, "get_rendered_notebook", None)
     init = getattr(kernel_manager, "_initialize", None)
@@ -189,26 +222,52 @@ def _defer_refill(kernel_manager) -> None:
 
     delay = float(getattr(kernel_manager, "fill_delay", 0) or 0)
     kernel_manager.fill_delay = 0
-    wanted: dict[str, asyncio.Event] = {}  # notebook -> set when a page waits for its pool
+    queue = _RefillQueue(concurrency)
+    preparing: dict[str, list[asyncio.Event]] = {}  # notebook -> `wanted` of its refills not ready yet, oldest first
 
-    def _initialize(notebook_name, *args, **kwargs):
-        asked = wanted.get(notebook_name)  # None while the pools are first filled: no wait
+    def _initialize(notebook_name, kernel_id=None, **kwargs):
+        if kernel_id is not None:  # a restart
+            return init(notebook_name, kernel_id, **kwargs)
+        wanted = asyncio.Event()  # set when a page waits for this refill
+        preparing.setdefault(notebook_name, []).append(wanted)
 
-        async def start():
-            if asked is not None and delay > 0:
+        async def refill():
+            try:
+                if delay > 0:
+                    try:
+                        await asyncio.wait_for(wanted.wait(), delay)
+                    except asyncio.TimeoutError:
+                        pass
+                await queue.acquire(wanted)
                 try:
-                    await asyncio.wait_for(asked.wait(), delay)
-                except asyncio.TimeoutError:
-                    pass
-            return await init(notebook_name, *args, **kwargs)
+                    content = await init(notebook_name, None, **kwargs)
+                except BaseException:
+                    queue.release()
+                    raise
+            finally:
+                preparing[notebook_name].remove(wanted)
+            run = content.get("task") if isinstance(content, dict) else None
+            if isinstance(run, asyncio.Future):
+                run.add_done_callback(lambda _: queue.release())  # the notebook has run, or a page took it
+            else:
+                queue.release()
+            return content
 
-        return start()
+        return refill()
 
     async def get_rendered_notebook(notebook_name, *args, **kwargs):
-        if notebook_name in wanted:
-            wanted[notebook_name].set()  # a refill still waiting starts now: this page needs it
-        wanted[notebook_name] = asyncio.Event()  # the refill this handout schedules waits on this one
-        return await take(notebook_name, *args, **kwargs)
+        pool = getattr(kernel_manager, "_pools", {}).get(notebook_name) or []
+        if pool and not pool[0].done():
+            # this page will wait for the pool's first kernel: the oldest refill not ready yet (Voila's
+            # pools are first in, first out; the refills taken earlier are already wanted)
+            waiting = [w for w in preparing.get(notebook_name, []) if not w.is_set()]
+            if waiting:
+                waiting[0].set()
+        result = await take(notebook_name, *args, **kwargs)
+        kernel_id = result[-1] if isinstance(result, tuple) else None
+        if kernel_id in kernel_manager:
+            kernel_manager.get_kernel(kernel_id).last_activity = datetime.now(timezone.utc)
+        return result
 
     kernel_manager._initialize = _initialize
     kernel_manager.get_rendered_notebook = get_rendered_notebook
@@ -235,8 +294,7 @@ def serve(argv: list[str]) -> None:
             # Voila.tornado_settings: Voila applies those after tornado has built the Application, and
             # tornado reads compress_response only while building it (so that setting compresses nothing)
             settings["compress_response"] = True
-            _defer_refill(self.kernel_manager)
-            _restart_idle_clock_at_handout(self.kernel_manager)
+            _hook_pool_handouts(self.kernel_manager)
             return settings
 
         def init_handlers(self):

@@ -83,11 +83,33 @@ class _Kernel:
         self.last_activity = datetime.now(timezone.utc) - timedelta(seconds=idle_s)
 
 
-class _PoolManager:
-    """Voila's pre-heating kernel manager, as far as the app uses it."""
+class _Pools:
+    """Voila 0.5's pre-heating kernel manager, as far as the app uses it.
 
-    def __init__(self):
-        self.kernels = {"k1": _Kernel(idle_s=3600)}  # filled an hour before the first student came
+    Per notebook a first-in first-out pool of tasks, filled with one ready kernel (idle for an hour). A
+    handout takes the pool's first kernel, waiting for it if it is still being prepared, and schedules a
+    refill after ``fill_delay`` s (``fill_if_needed``); a refill's ``_initialize`` starts a kernel
+    (``start_s``) and returns while a task of its own runs the notebook (``run_s``).
+    """
+
+    def __init__(self, notebooks, *, fill_delay: float = 0.0, start_s: float = 0.02, run_s: float = 0.08):
+        self.fill_delay, self.start_s, self.run_s = fill_delay, start_s, run_s
+        self.kernels: dict[str, _Kernel] = {}
+        self.started: list[str] = []  # notebooks of the refills, in the order their kernels started
+        self.busy = self.most_busy = 0  # refills starting a kernel or running their notebook
+        self.notebooks = notebooks
+
+    def fill_ready(self):  # the pools as the server's start left them (inside a running loop)
+        self._pools = {}
+        for nb in self.notebooks:
+            ready = asyncio.get_running_loop().create_future()
+            ready.set_result({"task": None, "kernel_id": self._new_kernel(idle_s=3600)})
+            self._pools[nb] = [ready]
+
+    def _new_kernel(self, idle_s: float = 0) -> str:
+        kernel_id = f"k{len(self.kernels) + 1}"
+        self.kernels[kernel_id] = _Kernel(idle_s)
+        return kernel_id
 
     def __contains__(self, kernel_id):
         return kernel_id in self.kernels
@@ -95,16 +117,56 @@ class _PoolManager:
     def get_kernel(self, kernel_id):
         return self.kernels[kernel_id]
 
+    async def _initialize(self, notebook_name, kernel_id=None, **kwargs):
+        self.started.append(notebook_name)
+        self.busy += 1
+        self.most_busy = max(self.most_busy, self.busy)
+        await asyncio.sleep(self.start_s)
+
+        async def run_notebook():
+            await asyncio.sleep(self.run_s)
+            self.busy -= 1
+
+        return {"task": asyncio.get_running_loop().create_task(run_notebook()), "kernel_id": self._new_kernel()}
+
     async def get_rendered_notebook(self, notebook_name, **kwargs):
-        return "render-task", ["cell"], "k1"
+        content = await self._pools[notebook_name].pop(0)
+
+        async def wait_before(delay, aw):
+            await asyncio.sleep(delay)
+            return await aw
+
+        refill = wait_before(self.fill_delay, self._initialize(notebook_name, None))
+        self._pools[notebook_name].append(asyncio.get_running_loop().create_task(refill))
+        return "render-task", ["cell"], content["kernel_id"]
+
+
+def _hooked(notebooks, **kwargs) -> _Pools:
+    km = _Pools(notebooks, **kwargs)
+    app._hook_pool_handouts(km)
+    return km
+
+
+async def _settle(km: _Pools, timeout: float = 5.0) -> None:
+    """Until every pool's refills have started their kernels and run their notebooks."""
+    t_end = time.monotonic() + timeout
+    while km.busy or not all(task.done() for pool in km._pools.values() for task in pool):
+        assert time.monotonic() < t_end, f"refills still waiting or running after {timeout} s"
+        await asyncio.sleep(0.02)
 
 
 def test_a_pooled_kernel_counts_as_active_from_the_moment_a_page_takes_it():
-    km = _PoolManager()
-    app._restart_idle_clock_at_handout(km)
-    result = asyncio.run(km.get_rendered_notebook("01-bag-of-words-vs-rnn.ipynb"))
-    assert result == ("render-task", ["cell"], "k1")
-    idle = datetime.now(timezone.utc) - km.kernels["k1"].last_activity
+    km = _hooked(["01.ipynb"])
+
+    async def scenario():
+        km.fill_ready()
+        result = await km.get_rendered_notebook("01.ipynb")
+        await _settle(km)
+        return result
+
+    render_task, cells, kernel_id = asyncio.run(scenario())
+    assert (render_task, cells) == ("render-task", ["cell"])
+    idle = datetime.now(timezone.utc) - km.kernels[kernel_id].last_activity
     assert idle < timedelta(seconds=5), "the culler would shut it down before the browser connects"
 
 
@@ -113,47 +175,107 @@ def test_without_pools_the_kernel_manager_is_left_alone():
         pass
 
     km = Plain()
-    app._restart_idle_clock_at_handout(km)
-    assert not hasattr(km, "get_rendered_notebook")
+    app._hook_pool_handouts(km)
+    assert not hasattr(km, "get_rendered_notebook") and not hasattr(km, "_initialize")
 
 
-class _RefillingPool:
-    """Voila's pre-heating kernel manager as far as pool refills go: a handout schedules ``_initialize``."""
-
-    def __init__(self, fill_delay: float):
-        self.fill_delay = fill_delay
-        self.started: list[tuple[str, float]] = []
-
-    async def _initialize(self, notebook_name, *args, **kwargs):
-        self.started.append((notebook_name, time.monotonic()))
-
-    async def get_rendered_notebook(self, notebook_name, **kwargs):
-        asyncio.get_running_loop().create_task(self._initialize(notebook_name))  # Voila's fill_if_needed
-        return "render-task", ["cell"], "k1"
-
-
-def test_a_pool_refill_waits_for_the_page_that_took_the_kernel_unless_another_page_asks():
-    km = _RefillingPool(fill_delay=0.5)
-    app._defer_refill(km)
+def test_a_pool_refill_waits_for_the_page_that_took_the_kernel_unless_a_page_waits_for_it():
+    km = _hooked(["05.ipynb"], fill_delay=0.5)
     assert km.fill_delay == 0, "Voila's own delay would add to the app's"
 
     async def scenario():
+        km.fill_ready()
         t0 = time.monotonic()
         await km.get_rendered_notebook("05.ipynb")
         await asyncio.sleep(0.2)
         assert km.started == [], "the refill started while the first page was still loading"
         await asyncio.sleep(0.5)
-        assert [name for name, _ in km.started] == ["05.ipynb"], "the refill never started"
-        assert km.started[0][1] - t0 >= 0.45
-        # a second page for the same lesson while its refill waits: the refill starts at once
+        assert km.started == ["05.ipynb"], "the refill never started"
+        # a page for the same lesson while the next refill waits: it waits for it, and the refill starts at once
+        await km.get_rendered_notebook("05.ipynb")  # takes the refilled kernel, schedules a refill
+        await asyncio.sleep(0.05)
         t1 = time.monotonic()
         await km.get_rendered_notebook("05.ipynb")
-        await asyncio.sleep(0.05)
-        await km.get_rendered_notebook("05.ipynb")
-        await asyncio.sleep(0.05)
-        assert len(km.started) == 2 and km.started[1][1] - t1 < 0.3, "the waiting page waited for the delay"
+        assert time.monotonic() - t1 < 0.3, "the waiting page waited for the refill delay"
+        assert len(km.started) == 2
+        assert time.monotonic() - t0 >= 0.7
+        await _settle(km)
 
     asyncio.run(scenario())
+
+
+def test_a_page_that_takes_a_ready_kernel_does_not_hurry_a_waiting_refill():
+    km = _hooked(["05.ipynb"], fill_delay=0.4)
+
+    async def scenario():
+        km.fill_ready()
+        ready = asyncio.get_running_loop().create_future()
+        ready.set_result({"task": None, "kernel_id": km._new_kernel()})
+        km._pools["05.ipynb"].append(ready)  # --pool-size 2
+        await km.get_rendered_notebook("05.ipynb")
+        await km.get_rendered_notebook("05.ipynb")  # the second ready kernel: nobody waits for a refill
+        await asyncio.sleep(0.2)
+        assert km.started == [], "a refill started while both pages were loading"
+        await asyncio.sleep(0.4)
+        assert km.started == ["05.ipynb", "05.ipynb"]
+        await _settle(km)
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("bound", [1, 2])
+def test_refills_run_at_most_the_bound_at_once_and_all_of_them_run(bound):
+    """30 pages at once with --pool-size 5 started 30 refills together: 1 page of 30 became ready."""
+    notebooks = [f"{i:02d}.ipynb" for i in range(6)]
+    km = _Pools(notebooks)
+    app._hook_pool_handouts(km, concurrency=bound)
+
+    async def scenario():
+        km.fill_ready()
+        await asyncio.gather(*(km.get_rendered_notebook(nb) for nb in notebooks))  # 6 refills at once
+        await asyncio.gather(*(km.get_rendered_notebook(nb) for nb in notebooks[:3]))  # 3 pages wait for theirs
+        await _settle(km)
+
+    asyncio.run(scenario())
+    assert len(km.started) == 9, "a refill never ran"
+    assert km.most_busy == bound
+
+
+def test_a_refill_that_a_page_waits_for_goes_before_the_queued_ones():
+    km = _hooked(["a", "b", "c", "d"])  # no delay: refills queue at once, one at a time
+
+    async def scenario():
+        km.fill_ready()
+        for nb in "abcd":  # four pages take the four ready kernels: the refill of a runs, b, c, d queue
+            await km.get_rendered_notebook(nb)
+        await asyncio.sleep(0)
+        t0 = time.monotonic()
+        await km.get_rendered_notebook("d")  # a page waits for d's refill
+        waited = time.monotonic() - t0
+        await _settle(km)
+        return waited
+
+    waited = asyncio.run(scenario())
+    assert km.started[:4] == ["a", "d", "b", "c"], "the page waited behind refills nobody waits for"
+    # a's refill (start + run) then d's kernel start; behind b and c it would have been three refills more
+    assert waited < 0.1 + 0.02 + 2 * 0.1
+
+
+def test_a_restarted_kernel_does_not_queue_behind_refills():
+    km = _hooked(["a", "b"])
+
+    async def scenario():
+        km.fill_ready()
+        await km.get_rendered_notebook("a")
+        await km.get_rendered_notebook("b")  # a's refill runs, b's waits
+        await asyncio.sleep(0.01)
+        started = list(km.started)
+        await asyncio.wait_for(km._initialize("a", "k1"), 0.05)
+        await _settle(km)
+        return started
+
+    started = asyncio.run(scenario())
+    assert started == ["a"] and km.started[1] == "a", "the restart waited for a place"
 
 
 # -- the server ---------------------------------------------------------------------------------------
