@@ -181,11 +181,12 @@ class UnrollingApp(LessonApp):
         reach = None
         if selected is not None:
             reach = graph.influences(selected.name) if verb == "influences" else graph.depends_on(selected.name)
+        # the figure first: its message then leaves the kernel, and is drawn, before the other widgets' updates
+        update_unrolling_figure(self.fig, graph, folded, words=self.words, selected=selected.name if selected else None,
+                                reach=reach)
         options = [("(none)", "")] + [(n.name, n.name) for n in graph.nodes]
         if list(self.node.options) != options or self.node.value != (selected.name if selected else ""):
             self._set_quietly(self.node, options=options, value=selected.name if selected else "")
-        update_unrolling_figure(self.fig, graph, folded, words=self.words, selected=selected.name if selected else None,
-                                reach=reach)
         self.graph, self.folded, self.reach, self._selected, self.terms = graph, folded, reach, selected, terms
         self.param_count = sum(t.count for t in terms)
         self.depth = graph.longest_path
