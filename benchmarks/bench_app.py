@@ -332,6 +332,19 @@ def open_page(context, url: str, timeout_s: float = 180.0):
     return page, traffic, ready
 
 
+def _direction(handle, key: str) -> str:
+    """The arrow key that moves the slider: turn back at either end (read from the handle's aria values)."""
+    try:
+        now, low, high = (float(handle.get_attribute(a)) for a in ("aria-valuenow", "aria-valuemin", "aria-valuemax"))
+    except (TypeError, ValueError):  # no aria values: keep the key, a miss turns it
+        return key
+    if now >= high:
+        return "ArrowLeft"
+    if now <= low:
+        return "ArrowRight"
+    return key
+
+
 def interaction(page, moves: int, timeout_ms: int = 10_000) -> dict:
     """Move the first slider ``moves`` times; latency (ms) from each key press to the first redraw."""
     if page.locator(".noUi-handle").count() == 0:
@@ -341,6 +354,7 @@ def interaction(page, moves: int, timeout_ms: int = 10_000) -> dict:
     handle.focus()
     key, lat, allv, missed, turned, diag = "ArrowRight", [], [], 0, False, []
     for _ in range(moves):
+        key = _direction(handle, key)
         nkeys = page.evaluate(ARM_JS, SETTLE_MS)
         handle.press(key)
         try:
