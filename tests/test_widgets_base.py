@@ -63,3 +63,24 @@ def test_a_plain_figurewidget_in_an_app_is_refused():
     app = Plain([W.VBox([go.FigureWidget()])])
     with pytest.raises(TypeError, match="LiveFigure"):
         list(app.figures())
+
+
+def test_a_figure_of_fixed_width_keeps_it_and_the_app_scrolls():
+    """In a box a figure is stretched to the box's width: a fixed-width one was clipped in a narrow notebook."""
+    import ipywidgets as W
+
+    from rnnviz.widgets.base import CSS, FIXED_WIDTH
+
+    class Two(LessonApp):
+        def __init__(self):
+            self.wide = LiveFigure(go.Figure(go.Scatter(), layout=dict(width=1150)))
+            self.free = LiveFigure(go.Figure(go.Scatter()))
+            super().__init__([W.VBox([self.wide]), self.free])
+            self.refresh()
+
+        def update(self):
+            pass
+
+    app = Two()
+    assert FIXED_WIDTH in app.wide._dom_classes and FIXED_WIDTH not in app.free._dom_classes
+    assert f".{FIXED_WIDTH} {{ align-self: flex-start; flex-shrink: 0; }}" in CSS

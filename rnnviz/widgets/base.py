@@ -25,12 +25,14 @@ import plotly.graph_objects as go
 
 from ..viz.live import LiveFigure
 
-__all__ = ["CSS", "PLOTLY_LOADER", "STATIC_ENV", "LessonApp", "Message", "explained", "heading"]
+__all__ = ["CSS", "FIXED_WIDTH", "PLOTLY_LOADER", "STATIC_ENV", "LessonApp", "Message", "explained", "heading"]
 
 #: Set in the environment by the classroom app (rnnviz.app): figures then load plotly.js from the
 #: server's static files instead of carrying the 5 MB bundle in every figure's widget state.
 STATIC_ENV = "RNNVIZ_PLOTLY_STATIC"
 STATIC_NAME = "rnnviz-plotly-widget.js"
+#: CSS class of a figure with a fixed ``layout.width`` (a box would stretch it to its own width, clipping the rest)
+FIXED_WIDTH = "rnnviz-fixed-width"
 #: A figure's ``_esm`` under the app: a tiny module that imports the bundle, resolved against the
 #: page's own address (so it works behind any host name or base URL).
 PLOTLY_LOADER = (
@@ -43,6 +45,7 @@ PLOTLY_LOADER = (
 CSS = """
 <style>
 .rnnviz-app { font-size: 15px; line-height: 1.45; max-width: 1200px; overflow-x: auto; }  /* wide figures scroll in a narrow notebook */
+.rnnviz-app .rnnviz-fixed-width { align-self: flex-start; flex-shrink: 0; }  /* not stretched (and clipped) to the box */
 .rnnviz-app h3 { margin: 0.4em 0 0.2em 0; }
 .rnnviz-help { color: #555; font-size: 13.5px; padding-left: 10px; max-width: 640px; }
 .rnnviz-control { align-items: center; margin: 2px 0; }
@@ -158,10 +161,13 @@ class LessonApp(W.VBox):
         box a view created later (Voila connects after the notebook ran) would show the
         figure as first built (see :mod:`rnnviz.viz.live`). Called when the app is
         displayed, and after every update for the figures that no browser view shows yet.
-        Under the classroom app, figures also load plotly.js from the server's static files.
+        Under the classroom app, figures also load plotly.js from the server's static files. A figure of
+        fixed width gets the class ``rnnviz-fixed-width``: it keeps its width and the app box scrolls.
         """
         static = os.environ.get(STATIC_ENV) == "1"
         for fig in self.figures():
+            if fig.layout.width:  # a fixed width is kept in a narrower notebook: the app box scrolls (CSS)
+                fig.add_class(FIXED_WIDTH)
             if static and fig._esm != PLOTLY_LOADER:
                 fig._esm = PLOTLY_LOADER
             fig.sync_state(force=not unviewed_only)
