@@ -43,7 +43,7 @@ from ..core.network import Network
 from ..core.optim import Adam
 from ..data import Vocabulary
 from ..viz.bptt import (
-    bptt_figure, draw_sequence, draw_time, draw_weight, show_gradient_check, token_label,
+    bptt_figures, draw_sequence, draw_time, draw_weight, show_gradient_check, token_label,
 )
 from .base import LessonApp, explained, heading
 
@@ -252,7 +252,7 @@ class BPTTApp(LessonApp):
         self._trainer = training_snapshots(self.problem, seed)
         self.check_result: GradientCheckResult | None = None
         self._quiet = False
-        self._drawn: tuple = (None, None)  # (trace, weight) the figure shows
+        self._drawn: tuple = (None, None)  # (trace, weight) the figures show
         T = self.problem.T
         style = {"description_width": "120px"}
         self.sentence = W.Text(value=self.problem.sentence, description="sentence", style=style,
@@ -273,7 +273,7 @@ class BPTTApp(LessonApp):
         self.check_button.on_click(lambda _: self.run_guarded(self.run_check))
         self.strip = W.HTML()
         self.summary = W.HTML()
-        self.fig = bptt_figure()
+        self.figs = bptt_figures()  # .time: the panels at time-stamp t; .sequence: over the whole sequence
         steps_row = W.HBox([self.back_button, self.forward_button, self.play])
         # ToggleButtons puts its description on a line of its own: a label beside it instead, aligned like the others
         weight_row = W.HBox([W.HTML('<div style="text-align:right; padding-right:8px">weight</div>',
@@ -292,11 +292,13 @@ class BPTTApp(LessonApp):
             explained(self.t, "the time-stamp the backward pass has reached; copies s = T … t are in the running sum"),
             explained(steps_row, "◀ one more backward step (t → t−1), ▶ one back up; ▷ plays the whole pass from T to 1"),
             explained(self.check_button, "compares BPTT with finite differences on W_hh, W_xh and W_hy "
-                                         "(bottom-right panel); takes under a second"),
+                                         "(bottom right, over the whole sequence); takes under a second"),
             self.strip,
             self.summary,
-            heading("How to read the panels", self._guide()),
-            self.fig,
+            heading("At time-stamp t", self._time_guide()),
+            self.figs.time,
+            heading("Over the whole sequence", self._sequence_guide()),
+            self.figs.sequence,
         ])
         for box in (steps_row, weight_row):
             box.tooltip = None  # explained() sets one; a Box with a tooltip fails to render in the browser (updateTooltip)
@@ -309,20 +311,26 @@ class BPTTApp(LessonApp):
         self.refresh()
 
     @staticmethod
-    def _guide() -> str:
+    def _time_guide() -> str:
+        return (
+            "Everything here changes when t moves; read it left to right, in the order the backward step computes it. "
+            "<b>dL/dŷ<sub>t</sub></b> = p̂<sub>t</sub> − onehot(j<sub>t</sub>): positive for every wrong character, "
+            "negative (p̂ − 1) for the true one, marked j<sub>t</sub>. <b>dL/dh<sub>t</sub></b> per hidden unit, as the "
+            "sum (black ◆) of the part from this time-stamp's output, W<sub>hy</sub><sup>T</sup> dL/dy<sub>t</sub>, and "
+            "the part from the future, W<sub>hh</sub><sup>T</sup>(Φ′ ⊙ dL/dh<sub>t+1</sub>), which is 0 at t = T. "
+            "<b>The copy</b> of the gradient at this time-stamp, red positive, blue negative (its own colour scale, the "
+            "same for every t, so you can compare copies); a W<sub>xh</sub> copy is non-zero only in the column of the "
+            "input character x<sub>t</sub>. <b>The running sum</b> of the copies T … t, on the scale of the true "
+            "gradient right below it."
+        )
+
+    @staticmethod
+    def _sequence_guide() -> str:
         return (
             "<ul style='margin:0; padding-left:18px'>"
-            "<li><b>Top row, left</b>: the loss −log p̂<sub>t</sub>(j<sub>t</sub>) of each time-stamp; the orange bar is "
-            "the current t. <b>Middle</b>: dL/dŷ<sub>t</sub> = p̂<sub>t</sub> − onehot(j<sub>t</sub>): positive for every "
-            "wrong character, negative (p̂ − 1) for the true one, marked j<sub>t</sub>. <b>Right</b>: dL/dh<sub>t</sub> "
-            "per hidden unit, as the sum (black ◆) of the part from this time-stamp's output, W<sub>hy</sub><sup>T</sup> "
-            "dL/dy<sub>t</sub>, and the part from the future, W<sub>hh</sub><sup>T</sup>(Φ′ ⊙ dL/dh<sub>t+1</sub>), "
-            "which is 0 at t = T.</li>"
-            "<li><b>Middle row</b>: red positive, blue negative. Left: this time-stamp's copy of the gradient "
-            "(its own colour scale, the same for every t, so you can compare copies). Centre: the running sum of the "
-            "copies T … t. Right: the true gradient; centre and right share one scale, and become identical at t = 1. "
-            "A W<sub>xh</sub> copy is non-zero only in the column of the input character x<sub>t</sub>.</li>"
-            "<li><b>Bottom row</b>: the size of each copy; the relative gap between the running sum and the true "
+            "<li><b>Top</b>: the loss −log p̂<sub>t</sub>(j<sub>t</sub>) of each time-stamp, the orange bar is the "
+            "current t; the true gradient, on the running sum's scale: the two become identical at t = 1.</li>"
+            "<li><b>Bottom</b>: the size of each copy; the relative gap between the running sum and the true "
             "gradient, 0 at t = 1 (for W<sub>hh</sub> already at t = 2: its copy at t = 1 multiplies h<sub>0</sub> = 0); "
             "and the gradient check, one dot per weight entry — on the diagonal when "
             "BPTT agrees with finite differences.</li></ul>"
@@ -340,9 +348,7 @@ class BPTTApp(LessonApp):
             raise ValueError(f"training steps: expected 0 to {self.train_steps.max}, got {steps!r}")
         self.params = self._params(int(steps))
         self.trace = backward_trace(self.problem, self.params)
-        if self.check_result is not None or self._drawn[0] is None:
-            show_gradient_check(self.fig, None)  # a check of other weights is no longer valid
-        self.check_result = None
+        self.check_result = None  # a check of other weights is no longer valid: update() clears its drawing
 
     def _on_model(self) -> None:
         self._recompute()
@@ -392,12 +398,15 @@ class BPTTApp(LessonApp):
             raise ValueError(f"weight: expected one of {', '.join(WEIGHTS)}, got {name!r}")
         if not (isinstance(t, (int, np.integer)) and 1 <= t <= self.trace.T):
             raise ValueError(f"time-stamp t: expected 1 to {self.trace.T}, got {t!r}")
-        with self.fig.batch_update():  # redraw only what changed: the sequence, the weight, the time-stamp
+        # redraw only what changed: the sequence, the weight, the time-stamp. One message per figure, the
+        # "at time-stamp t" figure's first, then the other figure's, then the read-outs: the panels of t change first
+        with self.figs.batch_update():
             if self._drawn[0] is not self.trace:
-                draw_sequence(self.fig, self.trace)
+                show_gradient_check(self.figs, None)
+                draw_sequence(self.figs, self.trace)
             if self._drawn[0] is not self.trace or self._drawn[1] != name:
-                draw_weight(self.fig, self.trace, name)
-            draw_time(self.fig, self.trace, int(t), name)
+                draw_weight(self.figs, self.trace, name)
+            draw_time(self.figs, self.trace, int(t), name)
         self._drawn = (self.trace, name)
         self.strip.value = self._strip_html(int(t))
         self.summary.value = self._summary_html(int(t), name)
@@ -445,7 +454,7 @@ class BPTTApp(LessonApp):
     def run_check(self) -> None:
         res = gradient_check(self.problem, self.params)
         self.check_result = res
-        show_gradient_check(self.fig, res)
+        show_gradient_check(self.figs, res)
         c = res.check
         per = ", ".join(f"{n} {e:.1e}" for n, e in c.errors.items())
         if c.passed:
