@@ -1,20 +1,36 @@
-"""A class opening the app at once: N concurrent browser sessions against one ``rnnviz app``.
+"""A class opening the app at once: N concurrent sessions against one ``rnnviz app``.
 
 Starts ``python -m rnnviz app --port <free> --pool-size 1 --cull-after 180`` on 127.0.0.1 (loopback
-only), waits for the kernel pools, then opens ``--sessions`` (default 30) headless Chromium pages
-at the same moment, spread over ``--browsers`` browser processes (default 3: 3 x 10 pages), each
-page in its own browser context (an empty cache, like a student's browser), the lessons assigned
-round-robin. Each session waits until its page is interactive (cells shown, every plotly figure
-drawn). Reported: how many succeeded (and why any failed), time to ready median / p95 / max,
-and the resident memory (``/proc`` RSS) of the server and its kernels, sampled every second, at
-the peak. Then every page is closed and the number of kernels and their memory is polled until
-the idle-kernel culler has brought it back near the baseline (the pooled kernels): the timeline
-is printed.
+only), waits for the kernel pools, then opens ``--sessions`` (default 30) pages at the same moment,
+the lessons assigned round-robin, with one of two clients:
+
+* ``--client ws`` (default): a light client in this process, no browser, so that the server and its
+  kernels have the machine's cores (30 Chromium pages on the same 2 cores measured the browsers). Each
+  session asks the server what a cold browser asks (see :func:`ws_session`): the lesson page, streamed;
+  the resources the page names, gzip accepted (the plotly bundle, styles, voila.js, the favicon), each
+  federated extension's remoteEntry and the kernel's model; then the kernel websocket in the v1 protocol
+  the browser uses: ``kernel_info_request``, and the ipywidgets 8 manager's ``request_states`` on a
+  ``jupyter.widget.control`` comm. Ready = everything answered, and the ``update_states`` reply holds the
+  widgets the page's outputs display, with a plotly figure with data among them; a page without its app
+  output, or with an error output, is a failure. Not done: the ~90 webpack chunks voila.js and the
+  extensions load at run time (a browser's cold lesson page is ~3.1 MB, this client's ~1.7 MB), drawing,
+  and the messages the figures' views send back.
+* ``--client browser``: headless Chromium pages spread over ``--browsers`` processes (default 3: 3 x 10
+  pages), each in its own browser context (an empty cache, like a student's browser). Ready = the page
+  is interactive (cells shown, every plotly figure drawn).
+
+Reported: how many succeeded (and why any failed), time to ready median / p95 / max, and the resident
+memory (``/proc`` RSS) of the server and its kernels, sampled every second, at the peak. Then every
+page is closed (its websocket goes away) and the number of kernels and their memory is polled until
+the idle-kernel culler has brought it back to the baseline (the pooled kernels; with the light client,
+also until none of the pages' kernels is left): the timeline is printed.
 
 Bounded: one global ``--timeout`` for the sessions and ``--reclaim-timeout`` for the culling; the
-script stops by itself. The machine may be shared: the load average is printed.
+script stops by itself. The machine may be shared: the load average is printed. Runs take minutes: on a
+shared machine, run it under the benchmark lock (``flock /tmp/rnnviz-bench.lock python ...``).
 
-    python benchmarks/load_class.py [--sessions 30] [--browsers 3] [--cull-after 180] [--json out.json]
+    python benchmarks/load_class.py [--sessions 30] [--client ws|browser] [--pool-size 1] [--cull-after 180]
+                                    [--browsers 3] [--json out.json]
 
 ``--cull-after`` must exceed the slowest page load, or the kernels of pages still loading are culled
 (with 20, all 30 sessions were lost: benchmarks/README.md); the app refuses less than 60 s.
@@ -25,12 +41,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import statistics
 import threading
 import time
+import uuid
+import zlib
 from pathlib import Path
 
-from bench_app import READY_JS, App, loadavg, memory, pct, wait_kernels_idle
+from bench_app import READY_JS, App, kernels, loadavg, memory, pct, wait_kernels_idle
 
 from rnnviz._chromium import CHROMIUM, CHROMIUM_ARGS
 from rnnviz.app import MIN_CULL_AFTER
@@ -55,7 +74,7 @@ class Sampler(threading.Thread):
             self.stop.wait(self.every)
 
 
-async def session(i: int, browser, url: str, deadline: float, results: list, pages: list):
+async def browser_session(i: int, browser, url: str, deadline: float, results: list, pages: list):
     nb = LESSONS[i % len(LESSONS)].notebook
     res = {"session": i, "page": nb, "ok": False}
     results.append(res)
@@ -80,7 +99,7 @@ async def session(i: int, browser, url: str, deadline: float, results: list, pag
         res["after_s"] = time.monotonic() - t0
 
 
-async def run_class(url: str, sessions: int, n_browsers: int, timeout: float):
+async def run_class_browser(url: str, sessions: int, n_browsers: int, timeout: float):
     from playwright.async_api import async_playwright
 
     results: list[dict] = []
@@ -90,7 +109,8 @@ async def run_class(url: str, sessions: int, n_browsers: int, timeout: float):
                     for _ in range(n_browsers)]
         t_start = time.monotonic()
         deadline = t_start + timeout
-        tasks = [session(i, browsers[i % n_browsers], url, deadline, results, contexts) for i in range(sessions)]
+        tasks = [browser_session(i, browsers[i % n_browsers], url, deadline, results, contexts)
+                 for i in range(sessions)]
         try:
             await asyncio.wait_for(asyncio.gather(*tasks), timeout + 30)
         except asyncio.TimeoutError:
@@ -102,10 +122,218 @@ async def run_class(url: str, sessions: int, n_browsers: int, timeout: float):
     return results, t_all, t_closed
 
 
+# ---------------------------------------------------------------------------- the light client (--client ws)
+
+WS_PROTOCOL = "v1.kernel.websocket.jupyter.org"  # what JupyterLab's services (Voila's page) ask for
+# same-origin resources a page names: stylesheets, module preloads, icons, scripts, dynamic imports
+RESOURCE_RE = re.compile(r'<(?:link|script)\b[^>]*?\b(?:href|src)="(/[^/"][^"]*)"|\bimport\("(/[^/"][^"]*)"\)')
+CONFIG_RE = re.compile(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', re.S)
+OUTPUT_RE = re.compile(r'<script type="application/vnd.voila.cell-output\+json">(.*?)</script>', re.S)
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def ws_frame(channel: str, msg_type: str, session: str, content: dict,
+             metadata: dict | None = None) -> tuple[str, bytes]:
+    """A kernel message in the v1 websocket protocol (jupyter_server's ``serialize_msg_to_ws_v1``):
+    8-byte little-endian offsets, then the channel name and the JSON parts. Returns (msg_id, frame)."""
+    msg_id = uuid.uuid4().hex
+    header = {"msg_id": msg_id, "msg_type": msg_type, "session": session, "username": "", "version": "5.3",
+              "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    parts = [json.dumps(x).encode() for x in (header, {}, metadata or {}, content)]
+    offsets = [8 * (len(parts) + 3), 8 * (len(parts) + 3) + len(channel)]
+    for part in parts:
+        offsets.append(offsets[-1] + len(part))
+    head = b"".join(n.to_bytes(8, "little") for n in [len(offsets), *offsets])
+    return msg_id, head + channel.encode() + b"".join(parts)
+
+
+def ws_parse(frame: bytes) -> tuple[str, dict, dict, dict, list[bytes]]:
+    """(channel, header, parent_header, content, buffers) of a v1 frame."""
+    n = int.from_bytes(frame[:8], "little")
+    offsets = [int.from_bytes(frame[8 * (i + 1):8 * (i + 2)], "little") for i in range(n)]
+    channel = frame[offsets[0]:offsets[1]].decode()
+    parts = [frame[offsets[i]:offsets[i + 1]] for i in range(1, n - 1)]
+    header, parent, _metadata, content = (json.loads(x) for x in parts[:4])
+    return channel, header, parent, content, parts[4:]
+
+
+def app_figures(views: list[str], states: dict) -> tuple[list[str], int, int]:
+    """The widget models the page's outputs display that are missing from ``states``, and the plotly figures
+    reachable from those views (children, or any ``IPY_MODEL_`` reference): (missing, figures, with data)."""
+    missing = [v for v in views if v not in states]
+    seen, todo = set(), [v for v in views if v in states]
+    while todo:
+        model = todo.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        refs = re.findall(r'"IPY_MODEL_([^"]+)"', json.dumps(states[model].get("state", {})))
+        todo += [r for r in refs if r in states]
+    figures = [states[m]["state"] for m in seen if "_widget_data" in states[m].get("state", {})]
+    return missing, len(figures), sum(1 for f in figures if f["_widget_data"])
+
+
+async def ws_session(i: int, http, url: str, deadline: float, results: list, sockets: list):
+    """One student's page without a browser: what the browser asks of the server, in the same order.
+
+    GET the lesson page (Voila streams it while the notebook runs); once its head has arrived, GET what the
+    head names (styles, scripts, the plotly bundle the head preloads, the icon), gzip accepted; once the
+    page is complete, GET the rest it names (voila.js), each federated extension's remoteEntry and the
+    kernel's model, and open the kernel's websocket (``kernelId`` from the page's ``jupyter-config-data``):
+    kernel_info_request, then the ipywidgets 8 manager's ``request_states`` on a ``jupyter.widget.control``
+    comm. Ready: every GET answered and the ``update_states`` reply holds the widgets that the page's
+    outputs display, with at least one plotly figure with data among them. The websocket stays open (an
+    open page) until the caller closes it.
+    """
+    from tornado.httpclient import HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    nb = LESSONS[i % len(LESSONS)].notebook
+    res = {"session": i, "page": nb, "ok": False, "http_bytes": 0, "ws_bytes": 0, "requests": 0}
+    results.append(res)
+    t0 = time.monotonic()
+    fetched: dict[str, asyncio.Task] = {}
+
+    def left() -> float:
+        return max(1.0, deadline - time.monotonic())
+
+    async def get(path: str):
+        response = await http.fetch(url + path, raise_error=False, decompress_response=False,
+                                    headers={"Accept-Encoding": "gzip, deflate"},
+                                    connect_timeout=left(), request_timeout=left())
+        res["requests"] += 1
+        res["http_bytes"] += len(response.body or b"")
+        if path.endswith("rnnviz-plotly-widget.js"):
+            res["plotly_bytes"] = len(response.body or b"")
+        if response.code != 200:
+            raise RuntimeError(f"GET {path}: HTTP {response.code}")
+
+    def fetch_named(html: str):
+        for m in RESOURCE_RE.finditer(html):
+            path = m.group(1) or m.group(2)
+            if path not in fetched:
+                fetched[path] = asyncio.ensure_future(get(path))
+
+    try:
+        # the page, streamed: the head's resources are asked for as soon as the head is there
+        raw, text, gunzip = [], [], None
+
+        def on_chunk(chunk: bytes):
+            nonlocal gunzip
+            raw.append(chunk)
+            if gunzip is None:
+                gunzip = zlib.decompressobj(16 + zlib.MAX_WBITS) if chunk[:2] == b"\x1f\x8b" else False
+            text.append((gunzip.decompress(chunk) if gunzip else chunk).decode("utf-8", "replace"))
+            if "head" not in res and "</head>" in text[-1]:
+                res["head"] = time.monotonic() - t0
+                fetch_named("".join(text).split("</head>", 1)[0])
+
+        page = await http.fetch(HTTPRequest(f"{url}/voila/render/{nb}", headers={"Accept-Encoding": "gzip, deflate"},
+                                            decompress_response=False, streaming_callback=on_chunk,
+                                            connect_timeout=left(), request_timeout=left()), raise_error=False)
+        res["page_s"] = time.monotonic() - t0
+        res["http_bytes"] += sum(map(len, raw))
+        res["requests"] += 1
+        html = "".join(text)
+        if page.code != 200:
+            raise RuntimeError(f"lesson page: HTTP {page.code}")
+        outputs = [json.loads(o) for o in OUTPUT_RE.findall(html)]
+        bad = [m for m in ERROR_MARKERS if any(m in json.dumps(o) for o in outputs)]
+        bad += ["an error output"] * any(o.get("output_type") == "error" for o in outputs)
+        if bad:
+            raise RuntimeError(f"error text on the page: {bad}")
+        views = [o["data"][WIDGET_VIEW]["model_id"] for o in outputs if WIDGET_VIEW in o.get("data", {})]
+        if not views:
+            raise RuntimeError(f"no widget output on the page (the app was not displayed; {len(outputs)} outputs)")
+        config = json.loads(CONFIG_RE.search(html).group(1))
+        kernel_id = res["kernel_id"] = config["kernelId"]
+        fetch_named(html)
+        for ext in config.get("federated_extensions", []):
+            fetch_named(f'<script src="{config["fullLabextensionsUrl"]}/{ext["name"]}/{ext["load"]}">')
+        fetched[f"/api/kernels/{kernel_id}"] = asyncio.ensure_future(get(f"/api/kernels/{kernel_id}"))
+
+        # the kernel's websocket, as the page's widget manager uses it
+        session = uuid.uuid4().hex
+        ws_url = url.replace("http://", "ws://") + f"/api/kernels/{kernel_id}/channels?session_id={session}"
+        ws = await asyncio.wait_for(websocket_connect(HTTPRequest(ws_url, connect_timeout=left()),
+                                                      subprotocols=[WS_PROTOCOL], max_message_size=1 << 28), left())
+        sockets.append(ws)
+        if ws.selected_subprotocol != WS_PROTOCOL:
+            raise RuntimeError(f"websocket protocol {ws.selected_subprotocol!r}, expected {WS_PROTOCOL}")
+
+        async def receive(until) -> tuple:
+            while True:
+                frame = await asyncio.wait_for(ws.read_message(), left())
+                if frame is None:
+                    raise RuntimeError(f"websocket closed by the server ({ws.close_code} {ws.close_reason})")
+                res["ws_bytes"] += len(frame)
+                msg = ws_parse(frame)
+                if until(*msg):
+                    return msg
+
+        async def send(msg_type: str, content: dict, metadata: dict | None = None) -> str:
+            msg_id, frame = ws_frame("shell", msg_type, session, content, metadata)
+            await ws.write_message(frame, binary=True)
+            return msg_id
+
+        info_id = await send("kernel_info_request", {})
+        await receive(lambda ch, h, parent, c, b: parent.get("msg_id") == info_id
+                      and h["msg_type"] == "kernel_info_reply")
+        comm_id = uuid.uuid4().hex
+        await send("comm_open", {"comm_id": comm_id, "target_name": "jupyter.widget.control", "data": {}},
+                   {"version": "1.0.0"})
+        await send("comm_msg", {"comm_id": comm_id, "data": {"method": "request_states"}})
+        _, _, _, content, _ = await receive(
+            lambda ch, h, parent, c, b: h["msg_type"] == "comm_msg" and c.get("comm_id") == comm_id
+            and c.get("data", {}).get("method") == "update_states")
+        res["states_s"] = time.monotonic() - t0
+        await send("comm_close", {"comm_id": comm_id, "data": {}})  # as the widget manager does
+        missing, figures, drawn = app_figures(views, content["data"]["states"])
+        res["figures"] = drawn
+        if missing or not drawn:
+            raise RuntimeError(f"widget states without the app: {len(missing)} of {len(views)} displayed models "
+                               f"missing, {drawn} of {figures} figures with data")
+        await asyncio.wait_for(asyncio.gather(*fetched.values()), left())
+        res["ready_s"] = time.monotonic() - t0
+        res["ok"] = True
+    except Exception as exc:  # noqa: BLE001  (reported, not raised: every failure is counted with its reason)
+        res["error"] = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:300]}"
+        res["after_s"] = time.monotonic() - t0
+    finally:
+        for task in fetched.values():
+            task.cancel()
+
+
+async def run_class_ws(url: str, sessions: int, timeout: float):
+    from tornado.httpclient import AsyncHTTPClient
+
+    http = AsyncHTTPClient(force_instance=True, max_clients=8 * sessions)
+    results: list[dict] = []
+    sockets: list = []
+    t_start = time.monotonic()
+    deadline = t_start + timeout
+    try:
+        await asyncio.wait_for(asyncio.gather(*(ws_session(i, http, url, deadline, results, sockets)
+                                                for i in range(sessions))), timeout + 30)
+    except asyncio.TimeoutError:
+        pass
+    t_all = time.monotonic() - t_start
+    t_closed = time.monotonic()
+    for ws in sockets:  # every page closes: its websocket goes away
+        ws.close()
+    await asyncio.sleep(0.5)
+    http.close()
+    return results, t_all, t_closed
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sessions", type=int, default=30, help="concurrent browser sessions (default 30)")
-    ap.add_argument("--browsers", type=int, default=3, help="Chromium processes to spread them over (default 3)")
+    ap.add_argument("--sessions", type=int, default=30, help="concurrent sessions (default 30)")
+    ap.add_argument("--client", choices=["ws", "browser"], default="ws",
+                    help="ws: a light client that asks the server what a browser asks (default); "
+                         "browser: headless Chromium pages")
+    ap.add_argument("--browsers", type=int, default=3,
+                    help="--client browser: Chromium processes to spread the pages over (default 3)")
     ap.add_argument("--pool-size", type=int, default=1, help="rnnviz app --pool-size (default 1)")
     ap.add_argument("--cull-after", type=int, default=180,
                     help=f"rnnviz app --cull-after seconds (default 180, at least {MIN_CULL_AFTER}; above the "
@@ -127,11 +355,16 @@ def main(argv=None) -> int:
         base = memory(app.proc.pid)
         print(f"server {' '.join(app.cmd[1:])}: pools filled and idle in {t_fill:.0f} s; baseline: server "
               f"{base['server_mb']:.0f} MB + {base['kernels']} kernels {base['kernels_mb']:.0f} MB = "
-              f"{base['total_mb']:.0f} MB")
+              f"{base['total_mb']:.0f} MB; server log {app.log_path}")
         sampler = Sampler(app.proc.pid)
         sampler.start()
-        print(f"opening {args.sessions} sessions at once in {args.browsers} browsers ...", flush=True)
-        results, t_all, t_closed = asyncio.run(run_class(app.url, args.sessions, args.browsers, args.timeout))
+        if args.client == "browser":
+            print(f"opening {args.sessions} sessions at once in {args.browsers} browsers ...", flush=True)
+            results, t_all, t_closed = asyncio.run(
+                run_class_browser(app.url, args.sessions, args.browsers, args.timeout))
+        else:
+            print(f"opening {args.sessions} sessions at once with the light client (no browser) ...", flush=True)
+            results, t_all, t_closed = asyncio.run(run_class_ws(app.url, args.sessions, args.timeout))
         t_closed -= sampler.t0
         load_peak = loadavg()
         during = [s for s in sampler.samples if s["t"] <= t_closed]
@@ -147,18 +380,33 @@ def main(argv=None) -> int:
             per_page.setdefault(r["page"], []).append(r["ready_s"])
         for nb, xs in sorted(per_page.items()):
             print(f"  {nb:32s} n={len(xs):2d}  median {statistics.median(xs):5.1f} s  max {max(xs):5.1f} s")
+        if args.client == "ws" and ok:
+            stages = "  ".join(f"{name} {statistics.median(r[key] for r in ok):.1f} s" for name, key in
+                               [("head", "head"), ("page complete", "page_s"), ("widget states", "states_s")])
+            print(f"  medians of the ready sessions: {stages}; per session "
+                  f"{statistics.median(r['requests'] for r in ok):.0f} GETs, "
+                  f"{statistics.median(r['http_bytes'] for r in ok) / 1e6:.2f} MB HTTP (plotly bundle "
+                  f"{statistics.median(r.get('plotly_bytes', 0) for r in ok) / 1e6:.2f} MB) + "
+                  f"{statistics.median(r['ws_bytes'] for r in ok) / 1e6:.2f} MB websocket")
         for r in results:
             if not r["ok"]:
                 print(f"  FAILED session {r['session']} ({r['page']}): {r.get('error')}")
         print(f"peak memory while open: server {peak['server_mb']:.0f} MB + {peak['kernels']} kernels "
               f"{peak['kernels_mb']:.0f} MB = {peak['total_mb']:.0f} MB (at t={peak['t']:.0f} s); "
               f"max kernels {max((s['kernels'] for s in during), default=0)}")
+        fewest = min((s["kernels"] for s in during), default=base["kernels"])
+        if fewest < base["kernels"]:
+            print(f"  kernels fell to {fewest} while the pages were open, below the {base['kernels']} pooled at the "
+                  "start: the culler shut down kernels of open pages (see the server log)")
         print(f"load average at the peak: {load_peak}")
 
-        # the culling: poll until the kernels are back to the baseline (the pooled ones)
+        # the culling: poll until the kernels are back to the baseline (the pooled ones) and, with the light
+        # client (which knows them), none of the sessions' kernels is left
+        pages_kernels = {r["kernel_id"] for r in results if "kernel_id" in r}
         print(f"\npages closed at t={t_closed:.0f} s; kernels with no connection are culled after "
               f"{args.cull_after} s idle:")
-        print(f"{'t after close':>13s} {'kernels':>8s} {'kernels MB':>10s} {'server MB':>9s} {'total MB':>9s}")
+        print(f"{'t after close':>13s} {'kernels':>8s} {'kernels MB':>10s} {'server MB':>9s} {'total MB':>9s} "
+              f"{'pages kernels':>13s}")
         timeline = []
         t_end = time.monotonic() + args.reclaim_timeout
         last_print = -1e9
@@ -166,12 +414,14 @@ def main(argv=None) -> int:
         while time.monotonic() < t_end:
             m = memory(app.proc.pid)
             m["t"] = time.monotonic() - sampler.t0 - t_closed
+            m["pages_kernels"] = len(pages_kernels & set(kernels(app.proc.pid)))
             timeline.append(m)
-            if m["t"] - last_print >= 5 or m["kernels"] <= base["kernels"]:
+            done = m["kernels"] <= base["kernels"] and not m["pages_kernels"]
+            if m["t"] - last_print >= 5 or done:
                 print(f"{m['t']:12.0f}s {m['kernels']:8d} {m['kernels_mb']:10.0f} {m['server_mb']:9.0f} "
-                      f"{m['total_mb']:9.0f}", flush=True)
+                      f"{m['total_mb']:9.0f} {m['pages_kernels'] if pages_kernels else '-':>13}", flush=True)
                 last_print = m["t"]
-            if m["kernels"] <= base["kernels"]:
+            if done:
                 reclaimed_at = m["t"]
                 break
             time.sleep(1)
@@ -183,19 +433,22 @@ def main(argv=None) -> int:
             m["t"] = time.monotonic() - sampler.t0 - t_closed
             timeline.append(m)
             print(f"{m['t']:12.0f}s {m['kernels']:8d} {m['kernels_mb']:10.0f} {m['server_mb']:9.0f} {m['total_mb']:9.0f}")
-            print(f"kernels back to the baseline ({base['kernels']}) {reclaimed_at:.0f} s after the pages closed; "
+            print(f"kernels back to the baseline ({base['kernels']}"
+                  f"{f', none of the {len(pages_kernels)} pages kernels' if pages_kernels else ''}) "
+                  f"{reclaimed_at:.0f} s after the pages closed; "
                   f"total {m['total_mb']:.0f} MB vs {base['total_mb']:.0f} MB at the start "
                   f"(server {m['server_mb']:.0f} vs {base['server_mb']:.0f} MB)")
         else:
             print(f"NOT reclaimed within {args.reclaim_timeout:.0f} s: {timeline[-1]['kernels']} kernels "
-                  f"(baseline {base['kernels']})")
+                  f"(baseline {base['kernels']}), {timeline[-1]['pages_kernels']} of the pages' kernels")
         cmd = " ".join(app.cmd)
     load1 = loadavg()
     print(f"load average: start {load0}, at the peak {load_peak}, end {load1}")
     if args.json:
         Path(args.json).write_text(json.dumps({
             "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "command": cmd, "sessions": args.sessions,
-            "browsers": args.browsers, "loadavg": [load0, load_peak, load1], "baseline": base, "results": results,
+            "client": args.client, "browsers": args.browsers if args.client == "browser" else 0,
+            "loadavg": [load0, load_peak, load1], "baseline": base, "results": results,
             "all_done_s": t_all, "peak": peak, "samples": sampler.samples, "timeline": timeline,
             "reclaimed_after_s": reclaimed_at}, indent=1))
     failed = len(results) - len(ok) + (args.sessions - len(results))
