@@ -7,7 +7,7 @@ notebook's kernel pool is filled, then for each page (the index and the lessons 
 * **ready**: seconds from the request to an interactive page (cells shown, every plotly
   figure drawn), first visit with an empty cache (``cold``) and a second visit in the same
   browser context (``warm``: plotly bundle cached), each served from a refilled kernel pool;
-* **latency**: browser-side time from a key press on the first slider (``.noUi-handle``,
+* **latency**: browser-side time from a key press on the first slider (``.noUi-handle``; ``--slider N`` for another,
   ArrowRight; ArrowLeft once the end is reached) to the first ``plotly_afterplot`` or to a
   change of a figure's data, whichever comes first: median and p95 over ``--moves`` moves; and
   ``all p95``: to the *last* change of any figure or HTML read-out of the app within 1.5 s (lesson 2
@@ -345,12 +345,12 @@ def _direction(handle, key: str) -> str:
     return key
 
 
-def interaction(page, moves: int, timeout_ms: int = 10_000) -> dict:
+def interaction(page, moves: int, timeout_ms: int = 10_000, slider: int = 0) -> dict:
     """Move the first slider ``moves`` times; latency (ms) from each key press to the first redraw."""
-    if page.locator(".noUi-handle").count() == 0:
+    if page.locator(".noUi-handle").count() <= slider:
         return {"moves": 0, "latencies_ms": [], "all_views_ms": [], "missed": 0, "diagnosis": []}
     page.evaluate(LISTEN_JS)
-    handle = page.locator(".noUi-handle").first
+    handle = page.locator(".noUi-handle").nth(slider)
     handle.focus()
     key, lat, allv, missed, turned, diag = "ArrowRight", [], [], 0, False, []
     for _ in range(moves):
@@ -380,7 +380,7 @@ def pct(xs, q):
     return xs[min(len(xs) - 1, int(round(q / 100 * (len(xs) - 1))))]
 
 
-def bench_page(app: App, browser, notebook: str, moves: int) -> dict:
+def bench_page(app: App, browser, notebook: str, moves: int, slider: int = 0) -> dict:
     url = f"{app.url}/voila/render/{notebook}"
     context = browser.new_context(viewport={"width": 1400, "height": 1600})
     res = {"page": notebook}
@@ -390,7 +390,7 @@ def bench_page(app: App, browser, notebook: str, moves: int) -> dict:
         res["errors"] = [m for m in ("Traceback", "Error executing", "KernelError") if m in page.inner_text("body")]
         res["refill_wait_s"] = app.wait_filled(fills + 1)  # the pool refills before anything is measured
         res["refill_wait_s"] += wait_kernels_idle(app.proc.pid)
-        inter = interaction(page, moves)
+        inter = interaction(page, moves, slider=slider)
         res.update(moves=inter["moves"], missed=inter["missed"], diagnosis=inter.get("diagnosis"), latencies_ms=[round(x, 1) for x in inter["latencies_ms"]])
         res["latency_median_ms"] = statistics.median(inter["latencies_ms"]) if inter["latencies_ms"] else None
         res["latency_p95_ms"] = pct(inter["latencies_ms"], 95) if inter["latencies_ms"] else None
@@ -462,6 +462,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--pages", nargs="+", help="pages to measure: index, 01, 02-recurrent-cell, ... (default: all)")
     ap.add_argument("--moves", type=int, default=15, help="slider moves per page (default 15)")
+    ap.add_argument("--slider", type=int, default=0,
+                    help="which slider of the page to move, 0 = the first (lesson 4: 0 = training steps, 1 = t)")
     ap.add_argument("--json", help="write the results to this file")
     args = ap.parse_args(argv)
     pages = pick_pages(args.pages)
@@ -481,7 +483,7 @@ def main(argv=None) -> int:
             browser = launch(pw)
             try:
                 for nb in pages:
-                    r = bench_page(app, browser, nb, args.moves)
+                    r = bench_page(app, browser, nb, args.moves, args.slider)
                     r["loadavg"] = loadavg()
                     rows.append(r)
                     print(f"  {nb}: ready {r['ready_cold_s']:.2f} s cold / {r['ready_warm_s']:.2f} s warm, "
