@@ -19,7 +19,9 @@ loses changes in a live app (measured here under Voila; see docs/CONTRIBUTING.md
 **Redraw cost.** plotly's widget redraws the *whole* figure on every update message, whatever it
 changes (its handler restyles every trace with a marker key, ``_doNotReportToPy``, that plotly.js
 does not know, so it recalculates all; measured 2026-11-26, plotly 7.1.0 / plotly.js 3.8.2: an
-empty message cost as much as a full one). A move of a slider therefore costs a full redraw of
+empty message cost as much as a full one). The marker is not the only cause: without it plotly.js still
+replots the whole figure for a data change and even for a colour-only one (a bare page with plotly.js
+4.1.1, lesson 4's sequence figure: recolouring one bar 62 ms, its full update 59 ms). A move of a slider therefore costs a full redraw of
 every figure it touches, and the cost grows with the figure: tick labels and printed numbers
 first. One thing is cheap to drop for every figure: plotly's default ``ticklabeloverflow``
 ("hide past div") measures every tick label after each redraw (about 40 % of lesson 2's
