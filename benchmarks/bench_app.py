@@ -5,11 +5,12 @@ notebook's kernel pool is filled, then for each page (the index and the lessons 
 ``rnnviz.lessons.LESSONS``), in headless Debian Chromium (never ``playwright install``):
 
 * **ready**: seconds from the request to an interactive page (cells shown, every plotly
-  figure drawn), first visit with an empty cache (``cold``) and a second visit in the same
+  figure drawn, or a view rnnviz draws: class ``rnnviz-view``), first visit with an empty cache (``cold``) and a second visit in the same
   browser context (``warm``: plotly bundle cached), each served from a refilled kernel pool;
 * **latency**: browser-side time from a key press on the first slider (``.noUi-handle``; ``--slider N`` for another,
   ArrowRight; ArrowLeft once the end is reached) to the first ``plotly_afterplot`` or to a
-  change of a figure's data, whichever comes first: median and p95 over ``--moves`` moves; and
+  change of a figure's data or of a view rnnviz draws itself (class ``rnnviz-view``, SVG/HTML),
+  whichever comes first: median and p95 over ``--moves`` moves; and
   ``all p95``: to the *last* change of any figure or HTML read-out of the app within 1.5 s (lesson 2
   shows its step as an HTML table: the first redraw alone would not time it);
 * **bytes** per session: HTTP bytes received (CDP ``encodedDataLength``, headers included)
@@ -204,7 +205,8 @@ READY_JS = """(minPlots = 0) => {
     const boxes = document.querySelectorAll('.rnnviz-app, .rnnviz-index');
     const plots = document.querySelectorAll('.js-plotly-plot');
     const drawn = document.querySelectorAll('.js-plotly-plot .main-svg');
-    return boxes.length > 0 && plots.length >= minPlots && plots.length <= drawn.length; }"""
+    const views = document.querySelectorAll('.rnnviz-app .rnnviz-view');
+    return boxes.length > 0 && plots.length + views.length >= minPlots && plots.length <= drawn.length; }"""
 
 # a listener on every figure: the time of each plotly_afterplot, and of each key press
 LISTEN_JS = """() => {
@@ -215,7 +217,9 @@ LISTEN_JS = """() => {
     }
     window.__rvsig = () => Array.from(document.querySelectorAll('.js-plotly-plot')).map(el =>
         JSON.stringify((el.data || []).map(t => [t.x, t.y, t.z, t.marker && t.marker.color, t.text]))
-            .slice(0, 50000) + JSON.stringify(el.layout || {}).slice(0, 20000)).join('|');
+            .slice(0, 50000) + JSON.stringify(el.layout || {}).slice(0, 20000)).join('|')
+        // the views rnnviz draws itself (SVG/HTML, class rnnviz-view) are figures too
+        + Array.from(document.querySelectorAll('.rnnviz-app .rnnviz-view')).map(e => e.innerHTML).join('|');
     // what the app shows outside its figures: HTML read-outs (lesson 2's step table, summaries)
     window.__rvhtml = () => Array.from(document.querySelectorAll('.rnnviz-app .widget-html-content'))
         .map(e => e.innerHTML).join('|');

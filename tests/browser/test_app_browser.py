@@ -1,7 +1,8 @@
 """End to end: the classroom app served by ``rnnviz app``, driven in headless Chromium.
 
-For every page: it loads, shows no traceback or error text, every plotly figure is drawn
-with data, moving the main slider quickly there and back changes a figure and ends on the
+For every page: it loads, shows no traceback or error text, every figure is drawn with
+data (a plotly figure, or a view rnnviz draws as SVG/HTML: class ``rnnviz-view``, data marks
+``data-v``), moving the main slider quickly there and back changes a figure and ends on the
 starting drawing (no update lost in the browser), and bad input (typed text, a huge
 number in a slider's read-out) gives a readable message or is refused while the page keeps
 working. A screenshot of each page is saved under ``artifacts/browser/`` (git-ignored).
@@ -60,7 +61,10 @@ PLOT_DATA_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
                                  sig: JSON.stringify([tr.x, tr.y, tr.z, tr.marker && tr.marker.color,
                                                       tr.text]).slice(0, 200000)})).concat([{
         x: 1, y: 0, z: 0, layout: true,
-        sig: JSON.stringify((el.layout || {}).shapes || [])}]))"""
+        sig: JSON.stringify((el.layout || {}).shapes || [])}])).concat(
+    // views rnnviz draws itself (SVG/HTML, class rnnviz-view): x = the number of data marks (data-v)
+    Array.from(document.querySelectorAll('.rnnviz-app .rnnviz-view')).map(el => [{
+        x: el.querySelectorAll('[data-v]').length, y: 0, z: 0, sig: el.innerHTML.slice(0, 200000)}]))"""
 
 
 def _load(page, url: str, timeout_ms: int = 180_000) -> float:
@@ -69,13 +73,15 @@ def _load(page, url: str, timeout_ms: int = 180_000) -> float:
     page.wait_for_function("() => { const r = document.querySelector('#rendered_cells');"
                            " return r && getComputedStyle(r).display !== 'none'; }", timeout=timeout_ms)
     # widgets render after the cells: wait until every plotly figure has drawn, and the count is stable
-    # a lesson page must show at least one figure; the index shows none (widgets render after the cells)
+    # a lesson page must show at least one figure (plotly, or a view rnnviz draws); the index shows none
     min_plots = 0 if url.endswith("index.ipynb") else 1
     page.wait_for_function("""n => {
         const plots = document.querySelectorAll('.js-plotly-plot');
         const drawn = document.querySelectorAll('.js-plotly-plot .main-svg');
+        const views = document.querySelectorAll('.rnnviz-app .rnnviz-view');
         const boxes = document.querySelectorAll('.rnnviz-app, .rnnviz-index');
-        return boxes.length > 0 && plots.length >= n && plots.length <= drawn.length; }""", arg=min_plots,
+        return boxes.length > 0 && plots.length + views.length >= n && plots.length <= drawn.length; }""",
+                           arg=min_plots,
                            timeout=timeout_ms)
     page.wait_for_timeout(1500)
     return time.monotonic() - start
@@ -133,7 +139,7 @@ def test_page_loads_draws_and_reacts(app_url, page, notebook):
     if number < len(LESSONS):
         assert LESSONS[number].notebook in links, "the lesson links to the next one"
     plots = _plots(page)
-    assert plots, f"{notebook} shows no plotly figure"
+    assert plots, f"{notebook} shows no figure (plotly or rnnviz-view)"
     for i, traces in enumerate(plots):
         assert any((t["x"] or t["y"] or t["z"]) and not t.get("layout") for t in traces), \
             f"figure {i} of {notebook} is drawn without data"
