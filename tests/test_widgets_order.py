@@ -1,5 +1,7 @@
 """Lesson 1 apps and exercise checkers, driven without a browser: set a control, check the figure."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -31,7 +33,7 @@ def test_reordering_keeps_the_bag_of_words_bars_and_changes_the_rnn_bars():
     assert app.same_bag and "identical" in app.fig.layout.annotations[0].text
     assert "Same bag of words" in app.summary.value
     # the bars show h_T: the last column of each unrolled heatmap
-    assert np.allclose(np.array(app.fig.data[8].z, float)[:, -1], h_a)
+    assert np.allclose(np.array(app.fig.data[4].z, float)[:, -1], h_a)
 
     app.text_b.value = "the dog bit the man"  # the same sentence: the same state
     assert np.allclose(_y(app.fig.data[3]), h_a) and app.state_distance == 0
@@ -41,24 +43,68 @@ def test_reordering_keeps_the_bag_of_words_bars_and_changes_the_rnn_bars():
     assert "differ" in app.fig.layout.annotations[0].text
 
 
+def _slots(app):
+    """The slots view as a student reads it: per sentence row, the kind and text of each box."""
+    rows = re.findall(r"<tr><th class=\"rnnviz-row\">(.*?)</tr>", app.slots_view.value)
+    return [re.findall(r'<td class="rnnviz-slot rnnviz-slot-(\w+)" title="[^"]*"><span>(.*?)</span></td>', row)
+            for row in rows]
+
+
+def _kinds(row):
+    return [kind for kind, _ in row]
+
+
 def test_examples_and_slots_show_the_length_problem():
     app = CompareApp(slots=6)
     app.example.value = "different lengths"
     assert (app.text_a.value, app.text_b.value) == EXAMPLES["different lengths"]
-    slots = np.vstack([np.array(app.fig.data[i].z, dtype=float) for i in (4, 5)])  # A (5 words), B (9 words)
-    assert slots.shape == (2, 9)
-    assert slots[0, :5].tolist() == [1] * 5 and slots[0, 5] == 0 and np.isnan(slots[0, 6:]).all()  # one empty slot
-    assert slots[1, :6].tolist() == [1] * 6 and slots[1, 6:].tolist() == [2, 2, 2]  # three words without a slot
-    assert app.fig.data[5].text[0][6:] == ["the", "old", "man"]
+    a, b = _slots(app)  # A (5 words), B (9 words)
+    assert _kinds(a) == ["filled"] * 5 + ["empty"]  # one empty slot
+    assert _kinds(b) == ["filled"] * 6 + ["lost"] * 3  # three words without a slot
+    assert [text for _, text in b[6:]] == ["the", "old", "man"] and a[-1][1] == "empty"
+    assert app.slots_view.value.count('class="rnnviz-slot-end"') == 1  # one end of the input layer
+    assert "6 input slots" in app.slots_view.value and "3 lost" in app.slots_view.value
     assert "the old man" in app.summary.value and "5 and 9 time-stamps" in app.summary.value
-    assert np.array(app.fig.data[9].z).shape == (8, 9) and list(app.fig.layout.xaxis6.ticktext)[-1] == "man"
-    assert np.array(app.fig.data[8].z).shape == (8, 5)  # the RNN just runs fewer steps on A
+    assert np.array(app.fig.data[5].z).shape == (8, 9) and list(app.fig.layout.xaxis4.ticktext)[-1] == "man"
+    assert np.array(app.fig.data[4].z).shape == (8, 5)  # the RNN just runs fewer steps on A
+    assert list(app.fig.layout.xaxis3.range) == list(app.fig.layout.xaxis4.range) == [0.5, 9.5]  # one time axis
     app.slots.value = 10  # now both fit, with empty slots
-    slots = np.vstack([np.array(app.fig.data[i].z, dtype=float) for i in (4, 5)])
-    assert slots.shape == (2, 10) and (slots == 2).sum() == 0 and (slots == 0).sum() == 5 + 1
-    assert list(app.fig.data[6].x) == list(app.fig.data[7].x) == [10.5, 10.5]
+    a, b = _slots(app)
+    assert _kinds(a) == ["filled"] * 5 + ["empty"] * 5 and _kinds(b) == ["filled"] * 9 + ["empty"]
+    assert "10 input slots" in app.slots_view.value and "lost" not in app.summary.value
+    app.slots.value = 2  # both too long
+    assert [len(r) for r in _slots(app)] == [5, 9] and _kinds(_slots(app)[1]).count("lost") == 7
     app.text_a.value = "the man bit the dog"  # typing takes the dropdown off the example
     assert app.example.value == "(your own sentences)"
+
+
+def test_moving_the_slots_changes_only_the_html_not_the_figure():
+    """A slider move must not touch the plotly figure: the browser would replot all of it (viz.live, "Redraw cost")."""
+    app = CompareApp(*EXAMPLES["different lengths"], slots=6)
+    app.fig._view_count = 1  # as with a browser view: only real changes reach the figure's traits
+    changes = []
+    app.fig.observe(lambda change: changes.append(change["name"]))
+    before = app.fig.to_dict()
+    view, summary = app.slots_view.value, app.summary.value
+    for slots in (7, 12, 3, 6):
+        app.slots.value = slots
+        assert app.message.kind == ""
+    app.slots.value = 9
+    assert changes == [] and app.fig.to_dict() == before
+    assert app.slots_view.value != view and app.summary.value != summary
+    assert _kinds(_slots(app)[0]).count("empty") == 4 and _kinds(_slots(app)[1]).count("lost") == 0
+    app.text_a.value = "the man bit the dog"  # text changes still redraw the figure
+    assert "_py2js_update" in changes
+
+
+def test_the_slots_view_escapes_the_words_and_scrolls_instead_of_overflowing():
+    from rnnviz.viz.order import slots_html
+    hostile = ["<script>alert(1)</script>", '"onmouseover="x', "it's"]
+    page = slots_html(hostile, ["the"] * 30, 12)
+    assert "<script>" not in page and "onmouseover=\"" not in page and "&lt;script&gt;" in page
+    assert "it&#x27;s" in page
+    assert 'class="rnnviz-slots-scroll"' in page and "overflow-x:auto" in page
+    assert page.count("rnnviz-slot-lost") == 18 + 1 and page.count("rnnviz-slot-empty") == 9 + 1  # + CSS rules
 
 
 @pytest.mark.parametrize("text, words", [

@@ -1,13 +1,16 @@
-"""Plotly views of lesson 1: what a bag of words and an RNN see in a sentence, and how each learns word order.
+"""Views of lesson 1: what a bag of words and an RNN see in a sentence, and how each learns word order.
 
 Pure functions: ``*_figure()`` builds an empty ``go.FigureWidget`` with named traces
 (one FigureWidget per app, panels via ``make_subplots``); ``update_*`` fills it from
-arrays computed by the core, inside one ``batch_update``.
+arrays computed by the core, inside one ``batch_update``. :func:`slots_html` draws what a
+fixed-input network does with each sentence as HTML: it moves with the "input slots" slider,
+and an HTML widget redraws in a few ms where plotly replots the whole figure (see
+:mod:`rnnviz.viz.live`, "Redraw cost"), so the slider never touches the figure.
 
-Trace order of :func:`compare_figure` (see ``COMPARE_TRACES``):
-0 counts of A, 1 counts of B (bars over words), 2 h_T of A, 3 h_T of B (bars over units),
-4 A's and 5 B's fixed-input slots (one-row heatmaps), 6 and 7 the end of the input layer
-(lines), 8 h_t of A and 9 h_t of B over time (heatmaps, units x words).
+Trace order of :func:`compare_figure` (see ``COMPARE_TRACES``), 2 x 2 panels:
+0 counts of A, 1 counts of B (bars over words, top left), 2 h_T of A, 3 h_T of B (bars over
+units, top right), 4 h_t of A (bottom left) and 5 h_t of B (bottom right) over time
+(heatmaps, units x words).
 
 Trace order of :func:`training_figure` (see ``TRAINING_TRACES``):
 0 bag-of-words accuracy, 1 RNN accuracy, 2 chance, 3 bag-of-words probabilities,
@@ -17,6 +20,7 @@ class 1 after each shuffle.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 import numpy as np
@@ -27,9 +31,11 @@ from .live import LiveFigure
 
 __all__ = [
     "COMPARE_TRACES",
+    "SLOTS_VIEW_CLASS",
     "TRAINING_TRACES",
     "compare_figure",
     "slot_layout",
+    "slots_html",
     "training_figure",
     "update_compare_figure",
     "update_probe",
@@ -39,61 +45,46 @@ __all__ = [
 A_COLOR, B_COLOR = "#7c3aed", "#0d9488"  # sentence A, sentence B
 BOW_COLOR, RNN_COLOR, GREY = "#ea580c", "#2563eb", "#6b7280"
 SLOT_EMPTY, SLOT_FILLED, SLOT_DROPPED = 0, 1, 2
-#: discrete colours of the fixed-input slots: empty (missing input), filled, a word with no slot
-SLOT_COLORS = ((SLOT_EMPTY, "#e5e7eb"), (SLOT_FILLED, "#bfdbfe"), (SLOT_DROPPED, "#fca5a5"))
+#: colours of the fixed-input slots: empty (missing input), filled, a word with no slot (lost)
+SLOT_COLOR = {SLOT_EMPTY: "#e5e7eb", SLOT_FILLED: "#bfdbfe", SLOT_DROPPED: "#fca5a5"}
+_SLOT_NAMES = {SLOT_EMPTY: "empty", SLOT_FILLED: "filled", SLOT_DROPPED: "lost"}  # CSS classes rnnviz-slot-*
 
-COMPARE_TRACES = ("counts A", "counts B", "h_T A", "h_T B", "slots A", "slots B", "input end A", "input end B",
-                  "h_t A", "h_t B")
+COMPARE_TRACES = ("counts A", "counts B", "h_T A", "h_T B", "h_t A", "h_t B")
 TRAINING_TRACES = ("accuracy bow", "accuracy rnn", "chance", "probs bow", "probs rnn", "history bow", "history rnn")
-
-
-def _discrete_scale(pairs, zmax):
-    scale = []
-    for value, color in pairs:
-        lo, hi = (value - 0.5) / zmax, (value + 0.5) / zmax
-        scale += [[max(lo, 0.0), color], [min(hi, 1.0), color]]
-    return scale
 
 
 # =========================================================================== two sentences
 def compare_figure(hidden_size: int) -> go.FigureWidget:
-    """Bag-of-words counts and RNN states of two sentences; below, one row per sentence: what a fixed-input
-    network does with its length (left) and the RNN unrolled over it (right)."""
+    """Bag-of-words counts and RNN final states of two sentences (top); below, the RNN unrolled over A and over B
+    (one column per word, on the same time axis, so the longer sentence has more columns).
+
+    The fixed-input network's slots are not in this figure: they move with a slider, so they are HTML
+    (:func:`slots_html`), which the browser redraws in a few ms instead of replotting the whole figure.
+    """
     fig = make_subplots(
-        rows=3, cols=2, row_heights=[0.44, 0.28, 0.28], horizontal_spacing=0.1, vertical_spacing=0.12,
+        rows=2, cols=2, row_heights=[0.5, 0.5], horizontal_spacing=0.1, vertical_spacing=0.2,
         subplot_titles=("bag of words: count of each word", "RNN: final hidden state h_T",
-                        "A in a fixed-input network", "RNN unrolled over A",
-                        "B in a fixed-input network", "RNN unrolled over B"),
+                        "RNN unrolled over A", "RNN unrolled over B"),
     )
     fig.add_bar(name="sentence A", marker_color=A_COLOR, legendgroup="A", row=1, col=1)
     fig.add_bar(name="sentence B", marker_color=B_COLOR, legendgroup="B", row=1, col=1)
     fig.add_bar(name="sentence A", marker_color=A_COLOR, legendgroup="A", showlegend=False, row=1, col=2)
     fig.add_bar(name="sentence B", marker_color=B_COLOR, legendgroup="B", showlegend=False, row=1, col=2)
-    for row, name in ((2, "A"), (3, "B")):
-        fig.add_heatmap(name=f"slots of {name}", zmin=-0.5, zmax=2.5, showscale=False, xgap=3,
-                        colorscale=_discrete_scale([(v + 0.5, c) for v, c in SLOT_COLORS], 3.0),
-                        texttemplate="%{text}", textfont=dict(size=12), hovertemplate="%{customdata}<extra></extra>",
-                        row=row, col=1)
-    for row in (2, 3):
-        fig.add_scatter(name="end of the input layer", mode="lines", line=dict(color="#dc2626", width=3, dash="dash"),
-                        showlegend=False, hoverinfo="name", row=row, col=1)
-    for row, name in ((2, "A"), (3, "B")):
+    for col, name in ((1, "A"), (2, "B")):
         fig.add_heatmap(name=f"h_t of {name}", colorscale="RdBu", reversescale=True, zmin=-1, zmax=1, xgap=1, ygap=1,
-                        showscale=row == 2,
-                        colorbar=dict(len=0.45, y=0.25, thickness=12,
+                        showscale=col == 2,
+                        colorbar=dict(len=0.4, y=0.2, thickness=12,
                                       tickvals=[-1, -0.5, 0, 0.5, 1]),
                         hovertemplate="after '%{customdata}'<br>unit %{y}: %{z:.3f}<extra></extra>",
-                        row=row, col=2)
+                        row=2, col=col)
     fig.update_yaxes(title_text="count", dtick=1, rangemode="tozero", row=1, col=1)
     fig.update_xaxes(title_text="hidden unit", dtick=1, row=1, col=2)
     fig.update_yaxes(range=[-1.05, 1.05], row=1, col=2)
-    for row in (2, 3):
-        fig.update_yaxes(showticklabels=False, row=row, col=1)
-        fig.update_xaxes(dtick=1, row=row, col=1)
-        fig.update_yaxes(title_text="unit", autorange="reversed", row=row, col=2)
-    fig.update_xaxes(title_text="input slot", row=3, col=1)
-    fig.update_layout(height=820, margin=dict(l=60, r=30, t=60, b=40), template="plotly_white", barmode="group",
-                      legend=dict(orientation="h", x=0.0, y=1.07))
+    for col in (1, 2):
+        fig.update_xaxes(title_text="time-stamp t (word)", row=2, col=col)
+        fig.update_yaxes(title_text="unit", autorange="reversed", row=2, col=col)
+    fig.update_layout(height=640, margin=dict(l=60, r=30, t=60, b=50), template="plotly_white", barmode="group",
+                      legend=dict(orientation="h", x=0.0, y=1.1))
     return LiveFigure(fig)
 
 
@@ -114,35 +105,101 @@ def slot_layout(lengths: Sequence[int], slots: int) -> np.ndarray:
     return out
 
 
-def _slot_texts(words: Sequence[str], row: np.ndarray, slots: int) -> tuple[list[str], list[str]]:
-    text, hover = [], []
-    for j in range(len(row)):
-        if j < len(words):
-            text.append(words[j])
-            hover.append(f"word {j + 1} '{words[j]}': " + ("in slot" if row[j] == SLOT_FILLED else "no slot: lost"))
-        elif j < slots:
-            text.append("(empty)")
-            hover.append(f"slot {j + 1}: no word, a missing input")
-        else:
-            text.append("")
-            hover.append("")
-    return text, hover
+_END = "#dc2626"  # the end of the input layer
+#: CSS class of the ``ipywidgets.HTML`` that shows :func:`slots_html`: its content then keeps the widget's width
+#: (an HTML widget's content is as wide as its text by default) and a long row scrolls inside its own box
+SLOTS_VIEW_CLASS = "rnnviz-slots-view"
+#: the slots view's style: one rule per kind of box (the classes rnnviz-slot-filled/-empty/-lost)
+_SLOTS_CSS = (
+    "<style>"
+    f".{SLOTS_VIEW_CLASS} > .widget-html-content{{flex:1 1 auto; min-width:0}}"
+    ".rnnviz-slots{font-size:15px; line-height:1.4; border:1px solid #e5e7eb; border-radius:6px; padding:6px 10px;"
+    " margin:6px 0}"
+    ".rnnviz-slots-title{font-size:16px}"
+    ".rnnviz-slots-legend{font-size:14px; margin:2px 0 4px 0}"
+    ".rnnviz-slots-legend i{display:inline-block; width:1.1em; height:1.1em; vertical-align:-0.2em; border-radius:3px;"
+    " margin:0 4px 0 14px}"
+    ".rnnviz-slots-legend i:first-child{margin-left:0}"
+    ".rnnviz-slots-scroll{overflow-x:auto; max-width:100%}"
+    ".rnnviz-slots table{border-collapse:separate; border-spacing:4px; font-size:15px}"
+    ".rnnviz-slots th{font-weight:normal; color:#374151; white-space:nowrap}"
+    ".rnnviz-slots th.rnnviz-nos{color:" + _END + "}"
+    ".rnnviz-slots th.rnnviz-row{text-align:left; padding-right:10px}"
+    ".rnnviz-slot span{display:block; padding:5px 9px; border-radius:5px; text-align:center; white-space:nowrap;"
+    " min-width:2.6em}"
+    f".rnnviz-slot-filled span{{background:{SLOT_COLOR[SLOT_FILLED]}; color:#111827}}"
+    f".rnnviz-slot-empty span{{background:{SLOT_COLOR[SLOT_EMPTY]}; color:#4b5563; font-style:italic}}"
+    f".rnnviz-slot-lost span{{background:{SLOT_COLOR[SLOT_DROPPED]}; color:#7f1d1d; text-decoration:line-through}}"
+    f".rnnviz-slot-end{{border-left:3px dashed {_END}; padding:0; width:0}}"
+    "</style>"
+)
+
+
+def _slot_cell(name: str, j: int, words: Sequence[str], state: float) -> str:
+    """One position of one sentence: a word in a slot, an empty slot, a word with no slot, or nothing."""
+    if state == SLOT_FILLED:
+        word = html.escape(words[j])
+        title, text = f"{name}, slot {j + 1}: '{word}' is fed in", word
+    elif state == SLOT_EMPTY:
+        title, text = f"{name}, slot {j + 1}: no word, a missing input", "empty"
+    elif state == SLOT_DROPPED:
+        word = html.escape(words[j])
+        title, text = f"{name}, word {j + 1} '{word}': no input slot, lost", word
+    else:
+        return "<td></td>"
+    return f'<td class="rnnviz-slot rnnviz-slot-{_SLOT_NAMES[int(state)]}" title="{title}"><span>{text}</span></td>'
+
+
+def slots_html(words_a: Sequence[str], words_b: Sequence[str], slots: int) -> str:
+    """What a fixed-input network with ``slots`` word inputs does with sentences A and B, as HTML.
+
+    One row per sentence, one box per position (see :func:`slot_layout`): a word in a slot (blue),
+    an empty slot (grey: a missing input), a word with no slot (red: lost); a red dashed line where
+    the input layer ends. Every word is escaped (students type them). Wide rows scroll inside the box
+    when the widget showing it has the class :data:`SLOTS_VIEW_CLASS`.
+    """
+    slots = int(slots)
+    grid = slot_layout([len(words_a), len(words_b)], slots)
+    P = grid.shape[1]
+    end = (f'<td rowspan="3" class="rnnviz-slot-end" title="end of the input layer: the network has {slots} '
+           'inputs; words past this line cannot be fed in"></td>')
+    head = ["<th></th>"]
+    for j in range(P):
+        if j == slots:
+            head.append(end)
+        head.append(f"<th>slot {j + 1}</th>" if j < slots else '<th class="rnnviz-nos">no slot</th>')
+    if P == slots:
+        head.append(end)
+    rows = ["<tr>" + "".join(head) + "</tr>"]
+    for i, (name, words, color) in enumerate((("A", words_a, A_COLOR), ("B", words_b, B_COLOR))):
+        n = len(words)
+        status = f"{n - slots} lost" if n > slots else f"{slots - n} empty" if n < slots else "fits"
+        label = (f'<th class="rnnviz-row"><b style="color:{color}">{name}</b> '
+                 f'{n} word{"s" if n != 1 else ""}: {status}</th>')
+        rows.append("<tr>" + label + "".join(_slot_cell(name, j, words, grid[i, j]) for j in range(P)) + "</tr>")
+    legend = (f'<i style="background:{SLOT_COLOR[SLOT_FILLED]}"></i>word in a slot'
+              f'<i style="background:{SLOT_COLOR[SLOT_EMPTY]}"></i>empty slot: a missing input'
+              f'<i style="background:{SLOT_COLOR[SLOT_DROPPED]}"></i>word with no slot: lost'
+              f'<i style="width:0; border-left:3px dashed {_END}; border-radius:0"></i>end of the input layer')
+    return (_SLOTS_CSS + '<div class="rnnviz-slots">'
+            f'<div class="rnnviz-slots-title"><b>A conventional network with {slots} input slots</b>: one word per '
+            "slot, a fixed number of inputs whatever the sentence's length</div>"
+            f'<div class="rnnviz-slots-legend">{legend}</div>'
+            '<div class="rnnviz-slots-scroll"><table>' + "".join(rows) + "</table></div></div>")
 
 
 def update_compare_figure(fig: go.FigureWidget, words_a: Sequence[str], words_b: Sequence[str],
-                          shown_words: Sequence[str], counts_a, counts_b, states_a, states_b, slots: int,
+                          shown_words: Sequence[str], counts_a, counts_b, states_a, states_b,
                           titles: Sequence[str] | None = None) -> None:
     """Redraw everything for two sentences.
 
     shown_words: the words on the bag-of-words axis; counts_a/b: their counts (len(shown_words),);
     states_a (T_A, H), states_b (T_B, H): the RNN's h_t after each word (the last row is h_T).
-    titles: optional new texts for the six subplot titles.
+    titles: optional new texts for the four subplot titles.
     """
     states_a, states_b = np.asarray(states_a, float), np.asarray(states_b, float)
     H = states_a.shape[1]
     units = np.arange(1, H + 1)
-    grid = slot_layout([len(words_a), len(words_b)], slots)
-    P = grid.shape[1]
     T_max = max(len(words_a), len(words_b))
     with fig.batch_update():
         d = fig.data
@@ -150,22 +207,15 @@ def update_compare_figure(fig: go.FigureWidget, words_a: Sequence[str], words_b:
         d[1].x, d[1].y = list(shown_words), np.asarray(counts_b, float)
         d[2].x, d[2].y = units, states_a[-1]
         d[3].x, d[3].y = units, states_b[-1]
-        for i, words in enumerate((words_a, words_b)):
-            text, hover = _slot_texts(words, grid[i], slots)
-            d[4 + i].x, d[4 + i].y, d[4 + i].z = np.arange(1, P + 1), [0], grid[i : i + 1]
-            d[4 + i].text, d[4 + i].customdata = [text], [hover]
-            d[6 + i].x, d[6 + i].y = [slots + 0.5, slots + 0.5], [-0.5, 0.5]
-        for trace, words, states in ((d[8], words_a, states_a), (d[9], words_b, states_b)):
+        for trace, words, states in ((d[4], words_a, states_a), (d[5], words_b, states_b)):
             T = len(words)
             trace.x, trace.y, trace.z = np.arange(1, T + 1), units, states.T  # (H, T)
             trace.customdata = np.broadcast_to(np.array(words, dtype=object), (H, T)).tolist()
-        for axis in (fig.layout.xaxis3, fig.layout.xaxis5):
-            axis.range = [0.5, P + 0.5]
-        for axis, words in ((fig.layout.xaxis4, words_a), (fig.layout.xaxis6, words_b)):
-            axis.range = [0.5, T_max + 0.5]
+        for axis, words in ((fig.layout.xaxis3, words_a), (fig.layout.xaxis4, words_b)):
+            axis.range = [0.5, T_max + 0.5]  # the same time axis: a longer sentence just has more columns
             axis.tickvals = list(range(1, len(words) + 1))
             axis.ticktext = list(words)
-        fig.layout.yaxis4.dtick = fig.layout.yaxis6.dtick = max(1, H // 8)
+        fig.layout.yaxis3.dtick = fig.layout.yaxis4.dtick = max(1, H // 8)
         if titles is not None:
             for annotation, title in zip(fig.layout.annotations, titles):
                 annotation.text = title

@@ -3,7 +3,8 @@
 * :class:`CompareApp` -- two sentences side by side: their bag-of-words count vectors
   (identical when one is a reordering of the other), the RNN's final hidden states
   (different), and the chapter's two problems: a fixed-input network has no place for
-  extra words, and word order changes meaning.
+  extra words (an HTML view that follows the "input slots" slider without redrawing the
+  figure), and word order changes meaning.
 * :class:`TrainProbeApp` -- train a bag-of-words classifier and an RNN live on the
   shipped order-dependent task (:func:`rnnviz.data.word_order`), held-out accuracy side
   by side, then shuffle the words of a test sentence and watch each model's prediction.
@@ -27,7 +28,8 @@ from ..core.network import Network
 from ..core.optim import Adam
 from ..core.train import Trainer, classification_batches
 from ..data import UNK, Vocabulary, tokenize_words, word_order
-from ..viz.order import compare_figure, training_figure, update_compare_figure, update_probe, update_training_curves
+from ..viz.order import (SLOTS_VIEW_CLASS, compare_figure, slots_html, training_figure, update_compare_figure,
+                         update_probe, update_training_curves)
 from .base import LessonApp, explained, heading
 
 __all__ = [
@@ -127,29 +129,35 @@ class CompareApp(LessonApp):
         self.slots = W.IntSlider(value=slots, min=2, max=12, description="input slots", continuous_update=True,
                                  layout=W.Layout(width="380px"))
         self.summary = W.HTML()
+        # moves with the slider: HTML, so a move redraws no figure (viz.order.slots_html)
+        self.slots_view = W.HTML()
+        self.slots_view.add_class(SLOTS_VIEW_CLASS)
         self.fig = compare_figure(hidden_size)
         super().__init__([
             heading(self.title,
-                    "<b>Top left</b>: the bag of words, c<sub>v</sub> = how often word v occurs. "
+                    "<b>Just below the controls</b>: a conventional network needs a fixed number of inputs, one slot "
+                    "per word, one row per sentence: blue slots hold a word, grey slots get none (missing inputs), "
+                    "red words get no slot (lost). "
+                    "<b>In the figure, top left</b>: the bag of words, c<sub>v</sub> = how often word v occurs. "
                     "<b>Top right</b>: the RNN's state after the last word, h<sub>T</sub> (an untrained RNN with random "
                     "weights: it already tells the orders apart; training teaches it which differences matter). "
-                    "<b>Below</b>, one row per sentence. <b>Left</b>: a conventional network needs a fixed number of inputs, one "
-                    "slot per word (blue): grey slots get no word (missing inputs), red words get no slot (lost). "
-                    "<b>Right</b>: the RNN instead runs one time-stamp per word with the same weights, so a longer "
-                    "sentence just gets more columns; red/blue is each unit's value in h<sub>t</sub>, and the last "
-                    "column is the h<sub>T</sub> above."),
+                    "<b>Bottom</b>, A on the left, B on the right: the RNN instead runs one time-stamp per word with "
+                    "the same weights, so a longer sentence just gets more columns; red/blue is each unit's value in "
+                    "h<sub>t</sub>, and the last column is the h<sub>T</sub> above."),
             W.HTML(f'<div class="rnnviz-help" style="max-width:1100px">{_words_html(self.vocab)}</div>'),
             explained(self.example, "load a prepared pair: reordered words, different lengths, same meaning in other words"),
             explained(self.text_a, "type a sentence with the words above and press Enter"),
             explained(self.text_b, "reorder A's words here: the bag of words stays the same, the RNN's state does not"),
             explained(self.slots, "how many words the fixed-input network takes: short sentences leave slots empty, "
                                   "long ones lose words"),
+            self.slots_view,
             self.summary,
             self.fig,
         ])
         self.watch(self.example, self._load_example)
-        for control in (self.text_a, self.text_b, self.slots):
+        for control in (self.text_a, self.text_b):
             self.watch(control, self._typed)
+        self.watch(self.slots, self._slots_moved)
         self.refresh()
 
     # ------------------------------------------------------------------ handlers
@@ -177,12 +185,32 @@ class CompareApp(LessonApp):
                 self._quiet = False
         self.update()
 
-    def update(self) -> None:
-        words_a = parse_sentence(self.text_a.value, self.vocab, name="sentence A")
-        words_b = parse_sentence(self.text_b.value, self.vocab, name="sentence B")
+    def _sentences(self) -> tuple[list[str], list[str]]:
+        return (parse_sentence(self.text_a.value, self.vocab, name="sentence A"),
+                parse_sentence(self.text_b.value, self.vocab, name="sentence B"))
+
+    def _checked_slots(self) -> int:
         slots = int(self.slots.value)
         if not self.slots.min <= slots <= self.slots.max:
             raise ValueError(f"input slots: expected {self.slots.min} to {self.slots.max}, got {slots}")
+        return slots
+
+    def _slots_moved(self) -> None:
+        """Only the slots view and the summary: nothing in the figure depends on the number of slots."""
+        words = self._sentences()  # a bad sentence in a box stays a message
+        if words != getattr(self, "words", None):
+            self.update()
+            return
+        self._show_slots(*words, self._checked_slots())
+
+    def _show_slots(self, words_a, words_b, slots: int) -> None:
+        self.slots_view.value = slots_html(words_a, words_b, slots)
+        self.summary.value = self._explain(words_a, words_b, slots)
+
+    def update(self) -> None:
+        """Everything, from the sentences and the slots."""
+        words_a, words_b = self._sentences()
+        slots = self._checked_slots()
         c_a = reference_bag_of_words(words_a, self.vocab)
         c_b = reference_bag_of_words(words_b, self.vocab)
         shown = list(dict.fromkeys([*words_a, *words_b]))
@@ -195,11 +223,10 @@ class CompareApp(LessonApp):
         bag_title = ("bag of words: <b>identical</b> count vectors" if self.same_bag
                      else "bag of words: the count vectors differ")
         rnn_title = (f"RNN: final hidden state h_T, ||h_T(A) - h_T(B)|| = {self.state_distance:.2f}")
-        titles = (bag_title, rnn_title, f"A in a fixed-input network with {slots} slots",
-                  f"RNN unrolled over A: {len(words_a)} time-stamps", f"B in a fixed-input network with {slots} slots",
+        titles = (bag_title, rnn_title, f"RNN unrolled over A: {len(words_a)} time-stamps",
                   f"RNN unrolled over B: {len(words_b)} time-stamps")
-        update_compare_figure(self.fig, words_a, words_b, shown, c_a[ids], c_b[ids], states_a, states_b, slots, titles)
-        self.summary.value = self._explain(words_a, words_b, slots)
+        update_compare_figure(self.fig, words_a, words_b, shown, c_a[ids], c_b[ids], states_a, states_b, titles)
+        self._show_slots(words_a, words_b, slots)
 
     def _explain(self, words_a, words_b, slots) -> str:
         lines = []
