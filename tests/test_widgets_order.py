@@ -46,8 +46,8 @@ def test_reordering_keeps_the_bag_of_words_bars_and_changes_the_rnn_bars():
 def _slots(app):
     """The slots view as a student reads it: per sentence row, the kind and text of each box."""
     rows = re.findall(r"<tr><th class=\"rnnviz-row\">(.*?)</tr>", app.slots_view.value)
-    return [re.findall(r'<td class="rnnviz-slot rnnviz-slot-(\w+)" title="[^"]*"><span>(.*?)</span></td>', row)
-            for row in rows]
+    return [re.findall(r'<td class="rnnviz-slot rnnviz-slot-(\w+)" data-v="\d" title="[^"]*"><span>(.*?)</span></td>',
+                       row) for row in rows]
 
 
 def _kinds(row):
@@ -63,6 +63,8 @@ def test_examples_and_slots_show_the_length_problem():
     assert _kinds(b) == ["filled"] * 6 + ["lost"] * 3  # three words without a slot
     assert [text for _, text in b[6:]] == ["the", "old", "man"] and a[-1][1] == "empty"
     assert app.slots_view.value.count('class="rnnviz-slot-end"') == 1  # one end of the input layer
+    assert re.findall(r'data-v="(\d)"', app.slots_view.value) == ["1"] * 5 + ["0"] + ["1"] * 6 + ["2"] * 3
+    assert 'class="rnnviz-slots rnnviz-view"' in app.slots_view.value  # a view the browser tests time
     assert "6 input slots" in app.slots_view.value and "3 lost" in app.slots_view.value
     assert "the old man" in app.summary.value and "5 and 9 time-stamps" in app.summary.value
     assert np.array(app.fig.data[5].z).shape == (8, 9) and list(app.fig.layout.xaxis4.ticktext)[-1] == "man"

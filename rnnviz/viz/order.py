@@ -106,6 +106,7 @@ def slot_layout(lengths: Sequence[int], slots: int) -> np.ndarray:
 
 
 _END = "#dc2626"  # the end of the input layer
+VIEW_CLASS = "rnnviz-view"  # a view rnnviz draws itself (browser tests and bench_app look for it)
 #: CSS class of the ``ipywidgets.HTML`` that shows :func:`slots_html`: its content then keeps the widget's width
 #: (an HTML widget's content is as wide as its text by default) and a long row scrolls inside its own box
 SLOTS_VIEW_CLASS = "rnnviz-slots-view"
@@ -147,7 +148,8 @@ def _slot_cell(name: str, j: int, words: Sequence[str], state: float) -> str:
         title, text = f"{name}, word {j + 1} '{word}': no input slot, lost", word
     else:
         return "<td></td>"
-    return f'<td class="rnnviz-slot rnnviz-slot-{_SLOT_NAMES[int(state)]}" title="{title}"><span>{text}</span></td>'
+    return (f'<td class="rnnviz-slot rnnviz-slot-{_SLOT_NAMES[int(state)]}" data-v="{int(state)}" title="{title}">'
+            f"<span>{text}</span></td>")
 
 
 def slots_html(words_a: Sequence[str], words_b: Sequence[str], slots: int) -> str:
@@ -157,6 +159,10 @@ def slots_html(words_a: Sequence[str], words_b: Sequence[str], slots: int) -> st
     an empty slot (grey: a missing input), a word with no slot (red: lost); a red dashed line where
     the input layer ends. Every word is escaped (students type them). Wide rows scroll inside the box
     when the widget showing it has the class :data:`SLOTS_VIEW_CLASS`.
+
+    Like the other views rnnviz draws itself, the view has the class ``rnnviz-view`` and every box
+    carries its state in ``data-v`` (SLOT_EMPTY 0, SLOT_FILLED 1, SLOT_DROPPED 2): the browser tests
+    and ``benchmarks/bench_app.py`` treat it as a figure (drawn with data, changed by the slider).
     """
     slots = int(slots)
     grid = slot_layout([len(words_a), len(words_b)], slots)
@@ -181,7 +187,7 @@ def slots_html(words_a: Sequence[str], words_b: Sequence[str], slots: int) -> st
               f'<i style="background:{SLOT_COLOR[SLOT_EMPTY]}"></i>empty slot: a missing input'
               f'<i style="background:{SLOT_COLOR[SLOT_DROPPED]}"></i>word with no slot: lost'
               f'<i style="width:0; border-left:3px dashed {_END}; border-radius:0"></i>end of the input layer')
-    return (_SLOTS_CSS + '<div class="rnnviz-slots">'
+    return (_SLOTS_CSS + f'<div class="rnnviz-slots {VIEW_CLASS}" data-name="slots">'
             f'<div class="rnnviz-slots-title"><b>A conventional network with {slots} input slots</b>: one word per '
             "slot, a fixed number of inputs whatever the sentence's length</div>"
             f'<div class="rnnviz-slots-legend">{legend}</div>'
