@@ -15,6 +15,7 @@ import pytest
 from plotly.basedatatypes import BaseFigure, Undefined
 
 from rnnviz.viz.live import LiveFigure
+from rnnviz.viz.svg import VIEW_CLASS
 from test_widgets_security import _apps, _controls, _kind
 
 
@@ -135,7 +136,14 @@ def _moves(control):
 def test_every_lesson_view_stays_current_reading_only_the_last_message(cls):
     app = cls()
     figs = list(app.figures())
-    assert figs, f"{cls.__name__} has no figure"
+    if not figs:  # views rnnviz draws itself: an HTML widget's every message is the whole view, nothing to lose
+        views, stack = [], list(app.children)
+        while stack:
+            w = stack.pop()
+            views += [w] if isinstance(w, W.HTML) and VIEW_CLASS in w.value else []
+            stack.extend(getattr(w, "children", ()))
+        assert views, f"{cls.__name__} has neither a plotly figure nor a view rnnviz draws"
+        pytest.skip(f"{cls.__name__}: no plotly figure (its {len(views)} views are HTML)")
     for fig in figs:
         _open_view(fig)
     moved = 0

@@ -1,11 +1,14 @@
-"""Lesson 4 app (backpropagation through time), driven without a browser: set a control, check the figures."""
+"""Lesson 4 app (backpropagation through time), driven without a browser: set a control, read the views back.
+
+The views are SVG drawn by rnnviz (rnnviz.viz.bptt); ``marks``/``matrix`` read the values each mark carries.
+"""
 
 import numpy as np
 import pytest
 
 from rnnviz.core.gradcheck import check_gradients
 from rnnviz.core.losses import softmax_nll
-from rnnviz.viz.bptt import TITLES, TRACES
+from rnnviz.viz.svg import VIEW_CLASS, marks, matrix, parse_view
 from rnnviz.widgets.bptt import (
     MAX_CHARS,
     WEIGHTS,
@@ -24,12 +27,29 @@ def app():
     return BPTTApp()
 
 
+_VIEWS = {"dY": "time", "dh_output": "time", "dh_future": "time", "dh_sum": "time", "copy": "time", "running": "time",
+          "grad": "time", "loss": "sequence", "copy_norms": "sequence", "gap": "sequence", "gap_now": "sequence"}
+
+
+def _html(app, name):
+    return {"time": app.time_view, "sequence": app.sequence_view, "check": app.check_view}[_VIEWS.get(name, "check")].value
+
+
 def _z(app, name):
-    return np.array(app.figs.data(name).z, dtype=float)
+    """A heatmap of the views as its matrix."""
+    return matrix(_html(app, name), name)
 
 
 def _y(app, name):
-    return np.array(app.figs.data(name).y, dtype=float)
+    """The values of a bar chart or a group of marks."""
+    return marks(_html(app, name), name)
+
+
+def _colours(app, name):
+    """The fill colour of each mark of a chart."""
+    root = parse_view(_html(app, name))
+    chart = next(el for el in root.iter() if el.get("data-name") == name)
+    return [el.get("fill") for el in chart.iter() if el.get("data-v") is not None]
 
 
 def _reference(sentence="the cat chased the mouse", steps=10):
@@ -58,7 +78,7 @@ def test_stepping_t_shows_that_time_stamps_copy(app):
         app.t.value = t
         z = _z(app, "copy")
         np.testing.assert_allclose(z, copies[t - 1], rtol=1e-12, atol=1e-15)
-        assert f"({t})" in app.figs.title("copy").text
+        assert f"<sup>({t})</sup>" in app.time_view.value
         shown.append(z)
     assert not np.allclose(shown[0], shown[1])  # a different time-stamp, a different copy
 
@@ -70,14 +90,15 @@ def test_output_and_hidden_gradients_follow_t(app):
     j = problem.targets[0, 5]
     onehot = np.eye(len(problem.vocab))[j]
     np.testing.assert_allclose(_y(app, "dY"), ev.loss_result.probs[0, 5] - onehot, atol=1e-12)
-    assert app.figs.data("dY").text[j] != "" and _y(app, "dY")[j] < 0  # the true token is marked, p - 1 < 0
+    colours = _colours(app, "dY")
+    assert colours.count(colours[j]) == 1 and _y(app, "dY")[j] < 0  # the true token is marked, p - 1 < 0
     dh = ev.backward.dh["layer0.fwd"][0]
-    np.testing.assert_allclose(_y(app, "dh"), dh[5], atol=1e-12)
+    np.testing.assert_allclose(_y(app, "dh_sum"), dh[5], atol=1e-12)
     np.testing.assert_allclose(_y(app, "dh_output") + _y(app, "dh_future"), dh[5], atol=1e-12)
     h, W_hh = ev.forward.hidden["layer0.fwd"][0], params["layer0.fwd.W_hh"]
     np.testing.assert_allclose(_y(app, "dh_future"), W_hh.T @ ((1 - h[6] ** 2) * dh[6]), atol=1e-12)
-    bar_colors = app.figs.data("loss").marker.color
-    assert bar_colors[5] != bar_colors[0]  # the current time-stamp stands out
+    bar_colors = _colours(app, "loss")
+    assert bar_colors[5] != bar_colors[0] and bar_colors.count(bar_colors[5]) == 1  # the current time-stamp stands out
     app.t.value = problem.T
     np.testing.assert_allclose(_y(app, "dh_future"), 0, atol=1e-12)  # nothing comes from after T
 
@@ -100,7 +121,7 @@ def test_running_sum_equals_the_true_gradient_exactly_at_t_1(app):
         assert gaps[0] < 1e-12 and np.all(gaps[last - 1:] > 1e-6)  # 0 at t = 1 and not before the last copy
     assert app.trace.gaps["W_hh"][0] == 0.0  # summed in BPTT's order, W_hh matches to the last bit
     app.weight.value = "W_hh"
-    assert not np.any(app.trace.copies["W_hh"][0]) and "h<sub>0</sub> = 0" in app.figs.title("copy").text
+    assert not np.any(app.trace.copies["W_hh"][0]) and "= 0, as h<sub>0</sub> = 0" in app.time_view.value
     app.t.value = 2
     assert app.gap == 0.0 and "h<sub>0</sub> is 0" in app.summary.value
 
@@ -118,7 +139,7 @@ def test_step_buttons_and_play_move_t(app):
     assert app.t.value == T  # clamped
     app.play.value = 5
     assert app.t.value == T - 5
-    np.testing.assert_allclose(_z(app, "copy"), app.trace.copies["W_hh"][T - 6])
+    np.testing.assert_allclose(_z(app, "copy"), app.trace.copies["W_hh"][T - 6], rtol=1e-12, atol=1e-15)
 
 
 # --------------------------------------------------------------------------- the weight selector
@@ -130,16 +151,15 @@ def test_choosing_W_xh_and_W_hy_switches_the_heatmaps(app):
     app.weight.value = "W_xh"
     z = _z(app, "copy")
     assert z.shape == (p, d)
-    np.testing.assert_allclose(z, ev.backward.copies["layer0.fwd.W_xh"][3], atol=1e-15)
+    np.testing.assert_allclose(z, ev.backward.copies["layer0.fwd.W_xh"][3], rtol=1e-12, atol=1e-15)
     assert list(np.flatnonzero(np.abs(z).sum(axis=0))) == [problem.X[0, 3]]  # one-hot input: one column
-    assert len(app.figs.data("copy").x) == d and "x<sub>t</sub>" in app.figs.time.layout.xaxis3.title.text
-    assert "W<sub>xh</sub>" in app.figs.title("copy").text
+    assert "input x<tspan" in app.time_view.value  # the columns are the input characters (axis title)
+    assert "copy dL/dW<sub>xh</sub>" in app.time_view.value
     app.weight.value = "W_hy"
     z = _z(app, "copy")
     assert z.shape == (d, p)
-    np.testing.assert_allclose(z, ev.backward.copies["out.W_hy"][3], atol=1e-15)
-    np.testing.assert_allclose(_z(app, "grad"), ev.grads["out.W_hy"], atol=1e-15)
-    assert len(app.figs.data("copy").y) == d
+    np.testing.assert_allclose(z, ev.backward.copies["out.W_hy"][3], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(_z(app, "grad"), ev.grads["out.W_hy"], rtol=1e-12, atol=1e-15)
     app.weight.value = "W_hh"
     assert _z(app, "copy").shape == (p, p)
 
@@ -163,12 +183,12 @@ def test_gradient_check_button_passes_and_draws_analytic_against_numeric(app):
     assert app.message.kind == "info" and "PASSED" in app.message.text
     check = app.check_result.check
     assert check.passed and check.max_error < 1e-7 and set(check.errors) == set(WEIGHTS)
-    assert "PASSED" in app.figs.title("check").text
+    assert "gradient check" in app.check_view.value and "PASSED" in app.check_view.value
     for name in WEIGHTS:
-        tr = app.figs.data(f"check_{name}")
-        x, y = np.array(tr.x, float), np.array(tr.y, float)
-        assert x.size == app.params[WEIGHTS[name]].size
-        np.testing.assert_allclose(y, x, atol=1e-6)  # on the diagonal
+        drawn = _y(app, f"check_{name}")  # one dot per entry, at (numeric, analytic)
+        assert drawn.size == app.params[WEIGHTS[name]].size
+        np.testing.assert_allclose(drawn, np.ravel(app.check_result.analytic[name]), rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(drawn, np.ravel(app.check_result.numeric[name]), atol=1e-6)  # on the diagonal
     # the same verdict as the package's check_gradients
     net, X, Y = app.problem.net, app.problem.X, app.problem.targets
     ref = check_gradients(lambda p: softmax_nll(net.forward(p, X).Y, Y).loss, app.params,
@@ -176,8 +196,8 @@ def test_gradient_check_button_passes_and_draws_analytic_against_numeric(app):
     assert ref.passed and ref.max_error == pytest.approx(check.max_error, rel=1e-6)
     # new weights: the old check no longer applies and is cleared
     app.train_steps.value = 15
-    assert app.check_result is None and len(app.figs.data("check_W_hh").x) == 0
-    assert "press" in app.figs.title("check_hint").text
+    assert app.check_result is None and "check_W_hh" not in app.check_view.value
+    assert "press <b>Run gradient check</b>" in app.check_view.value
 
 
 def test_gradient_check_fails_on_a_wrong_gradient(monkeypatch):
@@ -193,7 +213,7 @@ def test_gradient_check_fails_on_a_wrong_gradient(monkeypatch):
     app.check_button.click()
     assert app.message.kind == "error" and "FAILED" in app.message.text and "W_hh" in app.message.text
     assert app.check_result.check.errors["W_hh"] > 1e-3
-    assert "FAILED" in app.figs.title("check").text
+    assert "FAILED" in app.check_view.value
 
 
 def test_gradient_check_refuses_unknown_weights():
@@ -223,7 +243,7 @@ def test_bad_sentences_give_a_message_and_the_app_keeps_working(app, text, words
     app.sentence.value = "Hello World!"
     assert app.message.kind == "info" and "T = 11" in app.message.text and "lower case" in app.message.text
     assert app.problem.sentence == "hello world!" and app.t.value == 11 == app.t.max
-    assert len(app.figs.data("loss").y) == 11
+    assert len(_y(app, "loss")) == 11
     app.back_button.click()
     np.testing.assert_allclose(_z(app, "copy"), app.trace.copies["W_hh"][9])
 
@@ -238,84 +258,79 @@ def test_a_longest_sentence_works_and_a_short_one_shrinks_the_slider(app):
     assert app.t.max == 2 and app.t.value == 2 and app.play.max == 1
 
 
-def test_a_late_view_starts_from_the_current_figures(app):
-    """Voila connects after the cells ran: the synced snapshots must hold the current figures, not the first draw."""
+def test_the_views_are_well_formed_svg_with_their_data_and_escape_the_sentence(app):
+    """Each view is one rnnviz-view element (the browser test finds it), well-formed, with values on its marks."""
     _reset(app)
-    app.t.value = 3
-    time, seq = app.figs
-    assert time._view_count == 0 and seq._view_count == 0
-    titles = [a["text"] for a in time._widget_layout["annotations"]]
-    assert "(3)" in titles[TITLES["time"]["copy"]]
-    np.testing.assert_allclose(np.array(time._widget_data[TRACES["time"]["copy"]]["z"], float),
-                               app.trace.copies["W_hh"][2])
-    colors = seq._widget_data[TRACES["sequence"]["loss"]]["marker"]["color"]
-    assert colors[2] != colors[0]  # the current bar, t = 3
-
-
-# --------------------------------------------------------------------------- two figures
-def test_the_app_shows_both_figures_and_every_trace_is_named_in_one_of_them(app):
-    assert list(app.figures()) == [app.figs.time, app.figs.sequence]
-    for which, fig in zip(("time", "sequence"), app.figs):
-        assert len(fig.data) == len(TRACES[which])
-        assert fig.layout.width and fig.layout.height  # fixed sizes: a narrow notebook scrolls, nothing squeezes
-    assert not set(TRACES["time"]) & set(TRACES["sequence"])  # a name says which figure it lives in
-    assert app.figs.data("copy") is app.figs.time.data[TRACES["time"]["copy"]]
-    assert app.figs.data("grad") is app.figs.sequence.data[TRACES["sequence"]["grad"]]
-    assert app.figs.title("check") is app.figs.sequence.layout.annotations[TITLES["sequence"]["check"]]
-
-
-def test_running_sum_and_true_gradient_share_one_scale_and_one_place(app):
+    app.sentence.value = "it's a <b>cat"  # '<' and '>' are refused by the lesson: the message says so
+    assert app.message.kind == "error" and "'<'" in app.message.text
+    app.sentence.value = "it's o'clock"
+    assert app.message.kind == "info"
+    p, d = app.trace.dh.shape[1], len(app.trace.tokens)
+    for view in (app.time_view, app.sequence_view):
+        root = parse_view(view.value)
+        assert VIEW_CLASS in root.get("class").split()
+        assert "it's" not in view.value and "&#x27;" in view.value  # the quote is escaped wherever it is shown
+    counts = {name: _y(app, name).size for name in ("dY", "dh_output", "dh_future", "dh_sum", "copy", "running",
+                                                     "grad", "loss", "copy_norms", "gap", "gap_now")}
+    T = app.problem.T
+    assert counts == {"dY": d, "dh_output": p, "dh_future": p, "dh_sum": p, "copy": p * p, "running": p * p,
+                      "grad": p * p, "loss": T, "copy_norms": T, "gap": T, "gap_now": 1}
     _reset(app)
-    time, seq = app.figs
+
+
+# --------------------------------------------------------------------------- views and messages
+def test_running_sum_and_true_gradient_share_one_scale_side_by_side(app):
+    _reset(app)
     for name in WEIGHTS:
         app.weight.value = name
-        assert (time.layout.coloraxis.cmin, time.layout.coloraxis.cmax) == \
-            (seq.layout.coloraxis.cmin, seq.layout.coloraxis.cmax)
-        lim = max(np.abs(app.trace.running[name]).max(), np.abs(app.trace.grads[name]).max())
-        assert seq.layout.coloraxis.cmax == pytest.approx(lim)
-    # the true gradient sits right under the running sum: same width, margins and x domain
-    assert time.layout.width == seq.layout.width
-    assert (time.layout.margin.l, time.layout.margin.r) == (seq.layout.margin.l, seq.layout.margin.r)
-    assert time.layout.xaxis4.domain == seq.layout.xaxis2.domain
+        panel = app.time_view.value.split("running sum", 1)[1]
+        scales = [el for el in parse_view(app.time_view.value).iter() if el.get("data-name") == "colourbar"]
+        assert len(scales) == 2  # the copy's own scale, and one for the running sum and the true gradient
+        assert panel.index('data-name="running"') < panel.index('data-name="grad"') < panel.index('data-name="colourbar"')
+        app.t.value = 2
+        assert _colours(app, "running") != _colours(app, "grad") or name == "W_hh"  # (W_hh: its copy at t = 1 is 0)
+        app.t.value = 1  # the sum of all copies is the true gradient: the same matrix, the same colours
+        assert _colours(app, "running") == _colours(app, "grad")
+        app.t.value = app.problem.T
 
 
-def test_a_move_of_t_sends_the_time_stamp_figure_first(app):
-    """The panels that change with t are one message, sent before the sequence figure's and the read-outs."""
+def test_a_move_of_t_sends_the_time_stamp_view_first(app):
+    """The panels that change with t are one message, sent before the sequence view's and the read-outs."""
     _reset(app)
     sent = []
-    watchers = [(app.figs.time, "_py2js_update", "time"), (app.figs.sequence, "_py2js_update", "sequence"),
-                (app.strip, "value", "strip"), (app.summary, "value", "summary")]
+    watchers = [(app.time_view, "time"), (app.sequence_view, "sequence"), (app.check_view, "check"),
+                (app.strip, "strip"), (app.summary, "summary")]
     handlers = []
-    for widget, trait, label in watchers:
-        handlers.append((widget, trait, lambda change, label=label: sent.append(label)))
-        widget.observe(handlers[-1][2], names=trait)
+    for widget, label in watchers:
+        handlers.append((widget, lambda change, label=label: sent.append(label)))
+        widget.observe(handlers[-1][1], names="value")
     try:
         app.t.value = 7
         assert sent == ["time", "sequence", "strip", "summary"]
         for control, value in ((app.weight, "W_xh"), (app.train_steps, 20)):  # the strip may stay as it was
             sent.clear()
-            control.value = value  # new weights clear the gradient check: in the sequence figure's one message
+            control.value = value
             assert sent == ["time", "sequence", "summary"]
+        app.check_button.click()
+        sent.clear()
+        app.train_steps.value = 10  # new weights: the check no longer applies and is cleared
+        assert sent == ["time", "sequence", "check", "summary"]
     finally:
-        for widget, trait, handler in handlers:
-            widget.unobserve(handler, names=trait)
+        for widget, handler in handlers:
+            widget.unobserve(handler, names="value")
 
 
 def test_a_move_of_t_changes_only_the_highlights_over_the_whole_sequence(app):
     _reset(app)
-    seq = app.figs.sequence
-    before = seq.to_dict()
+    before = {name: _y(app, name) for name in ("loss", "copy_norms", "gap")}
+    colours = {name: _colours(app, name) for name in ("loss", "copy_norms")}
     app.t.value = 9
-    after = seq.to_dict()
-    changed = {tr["name"] for tr, old in zip(after["data"], before["data"]) if tr != old}
-    assert changed == {"loss", "‖copy‖", "gap now"}
-    for tr, old in zip(after["data"], before["data"]):
-        if tr["name"] in ("loss", "‖copy‖"):
-            assert {k: v for k, v in tr.items() if k != "marker"} == {k: v for k, v in old.items() if k != "marker"}
-    titles = [a["text"] for a in after["layout"]["annotations"]], [a["text"] for a in before["layout"]["annotations"]]
-    assert [i for i, (a, b) in enumerate(zip(*titles)) if a != b] in ([], [TITLES["sequence"]["gap"]])
-    assert {k: v for k, v in after["layout"].items() if k != "annotations"} == \
-        {k: v for k, v in before["layout"].items() if k != "annotations"}
+    for name, values in before.items():
+        np.testing.assert_array_equal(_y(app, name), values)  # the same data
+    for name in ("loss", "copy_norms"):
+        now = _colours(app, name)
+        assert now != colours[name] and now[8] != colours[name][8]  # the highlight moved to t = 9
+    assert _y(app, "gap_now")[0] == pytest.approx(app.gap, rel=1e-12)
 
 
 # --------------------------------------------------------------------------- exercises

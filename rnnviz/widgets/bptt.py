@@ -42,9 +42,7 @@ from ..core.losses import softmax_nll
 from ..core.network import Network
 from ..core.optim import Adam
 from ..data import Vocabulary
-from ..viz.bptt import (
-    bptt_figures, draw_sequence, draw_time, draw_weight, show_gradient_check, token_label,
-)
+from ..viz.bptt import check_html, sequence_html, time_html, token_label
 from .base import LessonApp, explained, heading
 
 __all__ = [
@@ -252,7 +250,6 @@ class BPTTApp(LessonApp):
         self._trainer = training_snapshots(self.problem, seed)
         self.check_result: GradientCheckResult | None = None
         self._quiet = False
-        self._drawn: tuple = (None, None)  # (trace, weight) the figures show
         T = self.problem.T
         style = {"description_width": "120px"}
         self.sentence = W.Text(value=self.problem.sentence, description="sentence", style=style,
@@ -273,7 +270,10 @@ class BPTTApp(LessonApp):
         self.check_button.on_click(lambda _: self.run_guarded(self.run_check))
         self.strip = W.HTML()
         self.summary = W.HTML()
-        self.figs = bptt_figures()  # .time: the panels at time-stamp t; .sequence: over the whole sequence
+        # the views, drawn as SVG by rnnviz (a move of t redraws in milliseconds; see rnnviz.viz.bptt)
+        self.time_view = W.HTML()  # at time-stamp t: dL/dy_t, dL/dh_t, the copy, the running sum and the true gradient
+        self.sequence_view = W.HTML()  # over the whole sequence: losses, copy sizes, the gap; t marked
+        self.check_view = W.HTML(check_html(None))  # the gradient check
         steps_row = W.HBox([self.back_button, self.forward_button, self.play])
         # ToggleButtons puts its description on a line of its own: a label beside it instead, aligned like the others
         weight_row = W.HBox([W.HTML('<div style="text-align:right; padding-right:8px">weight</div>',
@@ -292,13 +292,14 @@ class BPTTApp(LessonApp):
             explained(self.t, "the time-stamp the backward pass has reached; copies s = T … t are in the running sum"),
             explained(steps_row, "◀ one more backward step (t → t−1), ▶ one back up; ▷ plays the whole pass from T to 1"),
             explained(self.check_button, "compares BPTT with finite differences on W_hh, W_xh and W_hy "
-                                         "(bottom right, over the whole sequence); takes under a second"),
+                                         "(at the bottom of the page); takes under a second"),
             self.strip,
             self.summary,
             heading("At time-stamp t", self._time_guide()),
-            self.figs.time,
+            self.time_view,
             heading("Over the whole sequence", self._sequence_guide()),
-            self.figs.sequence,
+            self.sequence_view,
+            self.check_view,
         ])
         for box in (steps_row, weight_row):
             box.tooltip = None  # explained() sets one; a Box with a tooltip fails to render in the browser (updateTooltip)
@@ -320,20 +321,20 @@ class BPTTApp(LessonApp):
             "the part from the future, W<sub>hh</sub><sup>T</sup>(Φ′ ⊙ dL/dh<sub>t+1</sub>), which is 0 at t = T. "
             "<b>The copy</b> of the gradient at this time-stamp, red positive, blue negative (its own colour scale, the "
             "same for every t, so you can compare copies); a W<sub>xh</sub> copy is non-zero only in the column of the "
-            "input character x<sub>t</sub>. <b>The running sum</b> of the copies T … t, on the scale of the true "
-            "gradient right below it."
+            "input character x<sub>t</sub>. <b>The running sum</b> of the copies T … t, beside the true gradient "
+            "on the same colour scale: the two become identical at t = 1. Hover over a bar or a cell for its value."
         )
 
     @staticmethod
     def _sequence_guide() -> str:
         return (
             "<ul style='margin:0; padding-left:18px'>"
-            "<li><b>Top</b>: the loss −log p̂<sub>t</sub>(j<sub>t</sub>) of each time-stamp, the orange bar is the "
-            "current t; the true gradient, on the running sum's scale: the two become identical at t = 1.</li>"
-            "<li><b>Bottom</b>: the size of each copy; the relative gap between the running sum and the true "
-            "gradient, 0 at t = 1 (for W<sub>hh</sub> already at t = 2: its copy at t = 1 multiplies h<sub>0</sub> = 0); "
-            "and the gradient check, one dot per weight entry — on the diagonal when "
-            "BPTT agrees with finite differences.</li></ul>"
+            "<li>The loss −log p̂<sub>t</sub>(j<sub>t</sub>) of each time-stamp; orange is the current t.</li>"
+            "<li>The size of each copy: green ones are already in the running sum, grey ones still to come.</li>"
+            "<li>The relative gap between the running sum and the true gradient: 0 at t = 1 (for W<sub>hh</sub> "
+            "already at t = 2: its copy at t = 1 multiplies h<sub>0</sub> = 0).</li>"
+            "<li>Below, after <b>Run gradient check</b>: one dot per weight entry, on the diagonal when BPTT agrees "
+            "with finite differences.</li></ul>"
         )
 
     # ------------------------------------------------------------------ model state
@@ -398,16 +399,11 @@ class BPTTApp(LessonApp):
             raise ValueError(f"weight: expected one of {', '.join(WEIGHTS)}, got {name!r}")
         if not (isinstance(t, (int, np.integer)) and 1 <= t <= self.trace.T):
             raise ValueError(f"time-stamp t: expected 1 to {self.trace.T}, got {t!r}")
-        # redraw only what changed: the sequence, the weight, the time-stamp. One message per figure, the
-        # "at time-stamp t" figure's first, then the other figure's, then the read-outs: the panels of t change first
-        with self.figs.batch_update():
-            if self._drawn[0] is not self.trace:
-                show_gradient_check(self.figs, None)
-                draw_sequence(self.figs, self.trace)
-            if self._drawn[0] is not self.trace or self._drawn[1] != name:
-                draw_weight(self.figs, self.trace, name)
-            draw_time(self.figs, self.trace, int(t), name)
-        self._drawn = (self.trace, name)
+        # one message per view, the panels of t first, then the sequence, then the read-outs
+        self.time_view.value = time_html(self.trace, int(t), name)
+        self.sequence_view.value = sequence_html(self.trace, int(t), name)
+        if self.check_result is None:  # a new trace cleared the check (see _recompute)
+            self.check_view.value = check_html(None)
         self.strip.value = self._strip_html(int(t))
         self.summary.value = self._summary_html(int(t), name)
 
@@ -454,7 +450,7 @@ class BPTTApp(LessonApp):
     def run_check(self) -> None:
         res = gradient_check(self.problem, self.params)
         self.check_result = res
-        show_gradient_check(self.figs, res)
+        self.check_view.value = check_html(res)
         c = res.check
         per = ", ".join(f"{n} {e:.1e}" for n, e in c.errors.items())
         if c.passed:
