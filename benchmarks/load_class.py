@@ -11,7 +11,7 @@ the lessons assigned round-robin, with one of two clients:
   federated extension's remoteEntry and the kernel's model; then the kernel websocket in the v1 protocol
   the browser uses: ``kernel_info_request``, and the ipywidgets 8 manager's ``request_states`` on a
   ``jupyter.widget.control`` comm. Ready = everything answered, and the ``update_states`` reply holds the
-  widgets the page's outputs display, with a plotly figure with data among them; a page without its app
+  widgets the page's outputs display, with a figure with data among them (plotly, or an ``rnnviz-view``); a page without its app
   output, or with an error output, is a failure. Not done: the ~90 webpack chunks voila.js and the
   extensions load at run time (a browser's cold lesson page is ~3.1 MB, this client's ~1.7 MB), drawing,
   and the messages the figures' views send back.
@@ -158,8 +158,9 @@ def ws_parse(frame: bytes) -> tuple[str, dict, dict, dict, list[bytes]]:
 
 
 def app_figures(views: list[str], states: dict) -> tuple[list[str], int, int]:
-    """The widget models the page's outputs display that are missing from ``states``, and the plotly figures
-    reachable from those views (children, or any ``IPY_MODEL_`` reference): (missing, figures, with data)."""
+    """The widget models the page's outputs display that are missing from ``states``, and the figures
+    reachable from those views (children, or any ``IPY_MODEL_`` reference): plotly figures and the views rnnviz
+    draws itself as HTML (class ``rnnviz-view``): (missing, figures, with data)."""
     missing = [v for v in views if v not in states]
     seen, todo = set(), [v for v in views if v in states]
     while todo:
@@ -170,7 +171,11 @@ def app_figures(views: list[str], states: dict) -> tuple[list[str], int, int]:
         refs = re.findall(r'"IPY_MODEL_([^"]+)"', json.dumps(states[model].get("state", {})))
         todo += [r for r in refs if r in states]
     figures = [states[m]["state"] for m in seen if "_widget_data" in states[m].get("state", {})]
-    return missing, len(figures), sum(1 for f in figures if f["_widget_data"])
+    # views rnnviz draws itself (an HTML widget whose value is an rnnviz-view; data marks carry data-v)
+    views_drawn = [states[m]["state"]["value"] for m in seen
+                   if "rnnviz-view" in str(states[m].get("state", {}).get("value", ""))]
+    return (missing, len(figures) + len(views_drawn),
+            sum(1 for f in figures if f["_widget_data"]) + sum(1 for v in views_drawn if "data-v=" in v))
 
 
 async def ws_session(i: int, http, url: str, deadline: float, results: list, sockets: list):
