@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .svg import Chart, colourbar, esc, heatmap, nice_ticks, panel, view
+from .svg import VIEW_CLASS, Chart, colourbar, esc, heatmap, nice_ticks, panel, view
 
 __all__ = [
     "AXES", "NAMES", "WEIGHT_COLORS", "check_html", "dh_limit", "sequence_html", "time_html", "token_label",
@@ -205,8 +205,9 @@ def sequence_html(trace, t: int, weight: str) -> str:
 def check_html(result) -> str:
     """The gradient check (``.check`` a GradCheck, ``.analytic`` / ``.numeric`` dicts by weight), or a hint (None)."""
     if result is None:
-        return ('<div class="rnnviz-check-hint" style="color:#6b7280; font-size:14px; padding:6px 0">'
-                "Gradient check: press <b>Run gradient check</b> to compare BPTT with finite differences "
+        # still a view (the same place on the page before and after a check), marked empty: nothing drawn yet
+        return (f'<div class="{VIEW_CLASS}" data-name="check" data-empty="1" style="color:#6b7280; font-size:14px; '
+                'padding:6px 0">Gradient check: press <b>Run gradient check</b> to compare BPTT with finite differences '
                 "(one dot per weight entry).</div>")
     values = [np.ravel(v) for v in (*result.numeric.values(), *result.analytic.values())]
     lo, hi = min(float(v.min()) for v in values), max(float(v.max()) for v in values)

@@ -63,8 +63,10 @@ PLOT_DATA_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
         x: 1, y: 0, z: 0, layout: true,
         sig: JSON.stringify((el.layout || {}).shapes || [])}])).concat(
     // views rnnviz draws itself (SVG/HTML, class rnnviz-view): x = the number of data marks (data-v)
+    // (data-empty="1": a view that shows nothing yet on purpose, e.g. a gradient check not run)
     Array.from(document.querySelectorAll('.rnnviz-app .rnnviz-view')).map(el => [{
-        x: el.querySelectorAll('[data-v]').length, y: 0, z: 0, sig: el.innerHTML.slice(0, 200000)}]))"""
+        x: el.querySelectorAll('[data-v]').length, y: 0, z: 0, empty: el.dataset.empty === '1',
+        sig: el.innerHTML.slice(0, 200000)}]))"""
 
 
 def _load(page, url: str, timeout_ms: int = 180_000) -> float:
@@ -141,7 +143,7 @@ def test_page_loads_draws_and_reacts(app_url, page, notebook):
     plots = _plots(page)
     assert plots, f"{notebook} shows no figure (plotly or rnnviz-view)"
     for i, traces in enumerate(plots):
-        assert any((t["x"] or t["y"] or t["z"]) and not t.get("layout") for t in traces), \
+        assert any((t["x"] or t["y"] or t["z"] or t.get("empty")) and not t.get("layout") for t in traces), \
             f"figure {i} of {notebook} is drawn without data"
     # the main control: the first slider, moved with the keyboard as a student would: quickly there
     # and back. The figure must change, then end exactly as it started (a browser that missed an update
@@ -208,3 +210,41 @@ def test_the_landing_page_is_the_index(app_url, page):
 def test_plotly_is_served_once_as_a_static_file(app_url):
     body = urllib.request.urlopen(f"{app_url}/voila/static/rnnviz-plotly-widget.js", timeout=30).read()
     assert len(body) > 1_000_000  # the plotly.js widget bundle, fetched once and cached by the browser
+
+
+# ---------------------------------------------------------------------------- lesson 3
+UNROLL_SIZES_JS = """() => {
+    const box = document.querySelector('.rnnviz-unroll'), app = document.querySelector('.rnnviz-app');
+    const legend = box.querySelector('.rnnviz-unroll-legend').getBoundingClientRect();
+    return {box: [box.clientWidth, box.scrollWidth], app: [app.clientWidth, app.scrollWidth],
+            legend_right: legend.right, box_right: box.getBoundingClientRect().right,
+            svg: box.querySelector('svg').getBoundingClientRect().width,
+            nodes: box.querySelectorAll('g[data-name=unrolled] g[data-node]').length,
+            arrows: box.querySelectorAll('marker').length}; }"""
+
+
+def test_lesson_03_picture_scrolls_in_a_narrow_page_and_the_list_selects(app_url, page):
+    """Lesson 3's picture (SVG in an HTML widget) at the largest T in a 900 px page: it shrinks only so far and
+    then scrolls in its own box; the app around it does not widen (its legend stays in view). A node picked in the
+    select list (the picture takes no clicks) turns red in the browser."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": 900, "height": 1600})
+    try:
+        _load(page, f"{app_url}/voila/render/03-unrolling.ipynb")
+        readout = page.locator(".rnnviz-app .widget-readout").first
+        readout.fill("12")
+        readout.press("Enter")
+        page.wait_for_function("() => document.querySelectorAll('.rnnviz-unroll g[data-name=unrolled] g[data-node]')"
+                               ".length === 36", timeout=30_000)
+        s = page.evaluate(UNROLL_SIZES_JS)
+        assert s["arrows"] == 6, s  # an arrowhead per role, plain and bold
+        assert s["box"][1] > s["box"][0], f"the 12 columns neither shrink nor scroll: {s}"
+        assert s["app"][1] <= s["app"][0] + 1, f"the picture widened the app box: {s}"
+        assert s["legend_right"] <= s["box_right"] + 1, f"the legend runs out of view: {s}"
+        page.locator(".rnnviz-app select").first.select_option("x_2")
+        page.wait_for_function("""() => { const c = document.querySelector(
+            '.rnnviz-unroll g[data-name=unrolled] g[data-node="x_2"] circle');
+            return c && c.getAttribute('fill') === '#dc2626'; }""", timeout=30_000)
+        assert not page_errors(page)
+    finally:
+        page.set_viewport_size(size)
