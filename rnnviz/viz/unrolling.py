@@ -1,37 +1,47 @@
-"""Plotly view of a recurrent network folded (one cell with a loop) and unrolled in time.
+"""The folded and the unrolled recurrent network, drawn as one SVG (lesson 3).
 
-Pure functions over the graph description of :mod:`rnnviz.core.graph`:
-:func:`unrolling_figure` builds the empty two-panel ``go.FigureWidget`` with named traces,
-:func:`update_unrolling_figure` draws a graph (and a highlighted selection) into it inside one
-``batch_update``. :func:`positions` and :func:`node_colours` are the geometry and the colouring,
-kept separate so they can be tested without a figure.
+Pure functions over the graph description of :mod:`rnnviz.core.graph`: :func:`unrolling_svg`
+returns the whole picture as HTML (an ``<svg>`` in a scroll box, and its legend), which the app
+shows in an ``ipywidgets.HTML``. :func:`positions`, :func:`edge_path`, :func:`labelled_edges`
+and :func:`node_colours` are the geometry and the colouring, kept separate so they can be
+tested without a picture.
+
+Why SVG and not plotly: plotly's widget redraws a *whole* figure on every update (a full
+``layoutReplot``; this picture as a plotly figure took 48-63 ms per move of T in a bare page and
+about twice that in the Voila page, measured 2026-11-26, see :mod:`rnnviz.viz.live`). The browser
+swaps an HTML widget's SVG in a few milliseconds. Hovering a node or an edge shows what it is
+(an SVG ``<title>``); a node is selected with the app's "select" list, not by clicking.
 
 Edges are drawn in the colour of their *role* (W_xh, W_hh, W_hy): every copy of a shared
-matrix looks the same. An arrowhead in the middle of each edge shows its direction.
+matrix looks the same. An arrowhead (an SVG ``<marker>``) part-way along each edge shows its
+direction.
+
+Conventions the tests and the browser tests rely on: the root has the class ``rnnviz-view``
+(:data:`rnnviz.viz.svg.VIEW_CLASS`); the markup is well-formed XML (``xml.etree`` reads it back);
+every node is a ``<g>`` with ``data-node`` (its name) and ``data-v`` (its time-stamp t, 0 in the
+folded picture) holding a ``<circle>``; every edge is a ``<path>`` with ``data-src``, ``data-dst``,
+``data-role`` and, on a highlighted path, ``data-hot="1"``; the two panels are
+``<g data-name="folded">`` and ``<g data-name="unrolled">``. Text from the student (the words)
+is escaped.
 """
 
 from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Sequence
 
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
-
 from ..core.graph import Edge, Graph, Node, Reach
-from .live import LiveFigure
+from .svg import VIEW_CLASS, esc
 
 __all__ = [
     "COLOURS",
-    "TRACES",
     "edge_path",
     "labelled_edges",
     "node_colours",
     "positions",
-    "trace",
-    "unrolling_figure",
-    "update_unrolling_figure",
+    "unrolling_svg",
 ]
 
 #: Role colours of the edges; node fills by kind; the selection.
@@ -43,26 +53,14 @@ COLOURS = {
     "faded": "#f3f4f6", "faded_line": "#d1d5db", "faded_text": "#9ca3af", "text": "#111827",
 }
 ROLES = ("W_xh", "W_hh", "W_hy")
-ROLE_NAMES = {"W_xh": "W_xh: input → hidden", "W_hh": "W_hh: hidden → hidden", "W_hy": "W_hy: hidden → output"}
-
-#: The traces of the figure, in order (``trace(fig, name)`` finds one).
-TRACES = (
-    "folded W_xh", "folded W_hh", "folded W_hy", "folded nodes", "folded labels",
-    "W_xh", "W_hh", "W_hy", "W_xh selected", "W_hh selected", "W_hy selected", "nodes", "edge labels", "words",
-    "legend W_xh", "legend W_hh", "legend W_hy",
-)
+ROLE_NAMES = {"W_xh": "W<sub>xh</sub>: input → hidden", "W_hh": "W<sub>hh</sub>: hidden → hidden",
+              "W_hy": "W<sub>hy</sub>: hidden → output"}
 
 ROW_GAP, DIRECTION_GAP = 1.0, 0.7
 DIRECTION_SHIFT = {"unrolled": 0.2, "folded": 0.38}  # h^f left of h^b, so x -> h^b does not run through h^f
 WORD_Y = -0.62
-NODE_SIZE = 36
-ARROW, ARROW_SIZE = "triangle-up", 13  # rotated along each edge (angleref="previous")
 ARROW_AT = 0.6  # the arrowhead sits this far along an edge
-
-
-def trace(fig: go.Figure, name: str):
-    """The trace called ``name`` (one of :data:`TRACES`)."""
-    return fig.data[TRACES.index(name)]
+ARROW_SIZE = 13  # edge_path's marker size at the arrowhead (0 elsewhere): where the arrow sits
 
 
 def positions(graph: Graph) -> dict[str, tuple[float, float]]:
@@ -121,8 +119,9 @@ def edge_path(edge: Edge, pos: dict, loop_side: int = 1) -> tuple[list, list, li
     xm, ym = x0 + ARROW_AT * (x1 - x0), y0 + ARROW_AT * (y1 - y0)
     if abs(y1 - y0) < 1e-9:  # horizontal: W_hh, label above the middle
         label = ((x0 + x1) / 2, y0 + 0.17, "top center")
-    else:  # upward: label beside the lower part, on the outer side of its column (right when centred)
-        f, mid = 0.38, (x0 + x1) / 2
+    else:  # upward: label beside the edge, on the outer side of its column (right when centred); an edge into
+        # y is labelled above its arrow, clear of the label of W_hh over the row of h below it
+        f, mid = (0.62 if edge.role == "W_hy" else 0.38), (x0 + x1) / 2
         side = -1 if mid < round(mid) - 1e-9 else 1
         label = (x0 + f * (x1 - x0) + 0.05 * side, y0 + f * (y1 - y0), "middle right" if side > 0 else "middle left")
     return [x0, xm, x1, None], [y0, ym, y1, None], [0, ARROW_SIZE, 0, 0], label
@@ -171,146 +170,300 @@ def node_colours(graph: Graph, selected: str | None = None, reach: Reach | None 
     return fill, line, text
 
 
-def unrolling_figure() -> go.FigureWidget:
-    """The empty two-panel figure: folded on the left, unrolled on the right."""
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.2, 0.8], horizontal_spacing=0.03,
-                        subplot_titles=("folded: one cell, one loop", "unrolled in time"))
-    for col, prefix in ((1, "folded "), (2, "")):
-        for role in ROLES:
-            fig.add_scatter(name=prefix + role, mode="lines+markers", line=dict(color=COLOURS[role], width=2),
-                            marker=dict(symbol=ARROW, angleref="previous", color=COLOURS[role], size=0),
-                            hoverinfo="skip", showlegend=False, row=1, col=col)
-        if prefix:
-            fig.add_scatter(name="folded nodes", mode="markers+text", textfont=dict(size=16), hoverinfo="text",
-                            marker=dict(size=NODE_SIZE + 4, line=dict(width=2)), showlegend=False, row=1, col=col)
-            fig.add_scatter(name="folded labels", mode="text", textfont=dict(size=13), hoverinfo="skip",
-                            showlegend=False, row=1, col=col)
-    for role in ROLES:
-        fig.add_scatter(name=role + " selected", mode="lines+markers", line=dict(color=COLOURS[role], width=4.5),
-                        marker=dict(symbol=ARROW, angleref="previous", color=COLOURS[role], size=0),
-                        hoverinfo="skip", showlegend=False, row=1, col=2)
-    fig.add_scatter(name="nodes", mode="markers+text", textfont=dict(size=14), hoverinfo="text",
-                    marker=dict(size=NODE_SIZE, line=dict(width=2)), showlegend=False, row=1, col=2)
-    fig.add_scatter(name="edge labels", mode="text", textfont=dict(size=12.5), hoverinfo="skip", showlegend=False,
-                    row=1, col=2)
-    fig.add_scatter(name="words", mode="text", textfont=dict(size=14, color="#374151"), hoverinfo="skip",
-                    showlegend=False, row=1, col=2)
-    for role in ROLES:  # legend entries only: the edge traces themselves fade when a node is selected
-        fig.add_scatter(name=ROLE_NAMES[role], x=[None], y=[None], mode="lines", line=dict(color=COLOURS[role], width=3),
-                        hoverinfo="skip", row=1, col=2)
-    assert len(fig.data) == len(TRACES)
-    for i, name in enumerate(TRACES):  # the legend shows long names; meta keeps the short one of TRACES
-        fig.data[i].meta = name
-    fig.update_xaxes(visible=False, fixedrange=True)
-    fig.update_yaxes(visible=False, fixedrange=True)
-    fig.update_layout(height=440, margin=dict(l=10, r=10, t=40, b=50), template="plotly_white", dragmode=False,
-                      legend=dict(orientation="h", x=0.6, y=0.0, yanchor="top", xanchor="center",
-                                  font=dict(size=13), bgcolor="rgba(255,255,255,0)"),
-                      hoverlabel=dict(font_size=13), clickmode="event")
-    fig.layout.annotations[0].update(x=0.0, xanchor="left", font=dict(size=14))
-    fig.layout.annotations[1].update(x=1.0, xanchor="right", font=dict(size=14))
-    return LiveFigure(fig)
+# ---------------------------------------------------------------------------- the SVG
+#: Scale of the drawing in SVG units (px at natural size): one time-stamp column, one row step, a node
+COLUMN, ROW, RADIUS = 100.0, 92.0, 20.0
+#: Margins: the side padding, the gap between the panels, the band of the titles above the nodes
+PAD, GAP, TITLE_BAND = 14.0, 44.0, 62.0
+FOLDED_MIN, UNROLLED_MIN = 230.0, 520.0  # panel widths that leave room for their titles
+#: The picture shrinks with the page down to this fraction of its natural size, then scrolls
+MIN_SCALE = 0.72
+FONT = {"node": 17, "edge": 14, "word": 15, "title": 15, "note": 13}
+EDGE_WIDTH, HOT_WIDTH, FADED_OPACITY = 2.0, 4.5, 0.25
+WORD_LIMIT = 9  # characters of a word shown under its x_t (the whole word on hover)
+_TAG = re.compile(r"<(sub|sup)>(.*?)</\1>")
+_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+_SUP = str.maketrans("0123456789fb", "⁰¹²³⁴⁵⁶⁷⁸⁹ᶠᵇ")
 
 
-def _edges_xy(edges: Sequence[Edge], pos: dict, scale: float = 1.0, graph: Graph | None = None) -> dict[str, list]:
-    xs, ys, sizes = [], [], []
-    for e in edges:
-        x, y, s, _ = edge_path(e, pos, _loop_side(graph, e) if graph is not None else 1)
-        xs += x
-        ys += y
-        sizes += [v * scale for v in s]
-    return {"x": xs, "y": ys, "marker.size": sizes}
+def _rich(label_html: str, size: float) -> str:
+    """A label with ``<sub>``/``<sup>`` (as the core writes them) as SVG text: ``<tspan>``s shifted by ``dy``.
+
+    Sub- and superscripts follow each other (h₃ then ²ᶠ), as plotly drew them; the text after them
+    goes back to the baseline. Everything else is escaped.
+    """
+    out, shift, pos = [], 0.0, 0
+    for m in _TAG.finditer(label_html):
+        if m.start() > pos:  # plain text: back to the baseline
+            out.append(f'<tspan dy="{-shift:g}">' + esc(html.unescape(label_html[pos:m.start()])) + "</tspan>"
+                       if shift else esc(html.unescape(label_html[pos:m.start()])))
+            shift = 0.0
+        target = 0.3 * size if m.group(1) == "sub" else -0.45 * size
+        body = esc(html.unescape(m.group(2)))
+        out.append(f'<tspan dy="{target - shift:g}" font-size="{0.72 * size:g}">{body}</tspan>')
+        shift, pos = target, m.end()
+    if pos < len(label_html):
+        rest = esc(html.unescape(label_html[pos:]))
+        out.append(f'<tspan dy="{-shift:g}">{rest}</tspan>' if shift else rest)
+    return "".join(out)
 
 
-def _hover(graph: Graph, node: Node) -> str:
+def _plain(label_html: str) -> str:
+    """A label as plain text for a hover: digits and f/b as Unicode sub/superscripts (h₃²ᶠ), else _ and ^."""
+    def one(m: re.Match) -> str:
+        body = html.unescape(m.group(2))
+        table, mark = (_SUB, "_") if m.group(1) == "sub" else (_SUP, "^")
+        shown = body.translate(table)
+        return shown if shown != body or not body else mark + body
+
+    return html.unescape(_TAG.sub(one, label_html))
+
+
+def _span_of(nodes: list[Node]) -> str:
+    return f"{_plain(nodes[0].label)} … {_plain(nodes[-1].label)}" if len(nodes) > 1 else _plain(nodes[0].label)
+
+
+def _node_tip(graph: Graph, node: Node, word: str | None) -> str:
+    if graph.T == 0:
+        if node.kind == "h":
+            name = _plain(node.label)
+            return f"{name}: every {name} at a time-stamp t of the unrolled graph is this one node"
+        return f"{node.kind}: the input/output slot, reused at every time-stamp"
+    name = _plain(node.label)
     if node.kind == "x":
         n = len(graph.influences(node.name).nodes)
-        return f"{node.label}: input; it influences {n} later node(s). Click to see which."
-    dep = graph.depends_on(node.name).nodes_of("x")
-    span = f"x<sub>{dep[0].t}</sub> … x<sub>{dep[-1].t}</sub>" if len(dep) > 1 else dep[0].label
-    return f"{node.label} depends on {span}. Click to see the paths."
+        said = f" (“{word}”)" if word else ""
+        return (f"{name}{said}: input; it influences {n} later node(s). "
+                f"Pick {node.name} under “select” to see which.")
+    return (f"{name} depends on {_span_of(graph.depends_on(node.name).nodes_of('x'))}. "
+            f"Pick {node.name} under “select” to see the paths.")
 
 
-def update_unrolling_figure(
-    fig: go.FigureWidget, graph: Graph, folded: Graph, *, words: Sequence[str] = (), selected: str | None = None,
-    reach: Reach | None = None,
-) -> None:
-    """Draw ``graph`` (unrolled) and ``folded`` into ``fig``; highlight ``selected`` and its ``reach``."""
-    pos, fpos = positions(graph), positions(folded)
-    top = _top(graph)
-    active = selected is not None
-    reached_edges = set(reach.edges) if reach is not None else set()
-    fill, line, text = node_colours(graph, selected, reach)
-    # the folded picture: highlight the copies the selection touches
-    if active:
-        sel_node = graph.node(selected)
-        fold_reach = Reach(folded.node(graph.fold(sel_node)),
-                           tuple(folded.node(graph.fold(n)) for n in (reach.nodes if reach else ())), ())
-        ffill, fline, ftext = node_colours(folded, fold_reach.node.name, fold_reach)
-        fold_edges = {(graph.fold(graph.node(e.src)), graph.fold(graph.node(e.dst)), e.param) for e in reached_edges}
+def _marker_id(role: str, hot: bool) -> str:
+    return f"rnnviz-unroll-arrow-{role}" + ("-hot" if hot else "")
+
+
+def _defs() -> str:
+    parts = []
+    for role in ROLES:
+        for hot in (False, True):
+            size = 17 if hot else 12
+            parts.append(f'<marker id="{_marker_id(role, hot)}" viewBox="0 0 10 10" refX="5" refY="5" '
+                         f'markerWidth="{size}" markerHeight="{size}" markerUnits="userSpaceOnUse" orient="auto">'
+                         f'<path d="M0 0L10 5L0 10z" fill="{COLOURS[role]}"/></marker>')
+    return "<defs>" + "".join(parts) + "</defs>"
+
+
+class _Frame:
+    """Graph coordinates (x: time, y: rows upwards) to SVG units for one panel."""
+
+    def __init__(self, x0: float, g0: float, top: float):
+        self.x0, self.g0, self.top = x0, g0, top
+
+    def x(self, gx: float) -> float:
+        return self.x0 + (gx - self.g0) * COLUMN
+
+    def y(self, gy: float) -> float:
+        return TITLE_BAND + RADIUS + (self.top - gy) * ROW
+
+
+def _edge_svg(edge: Edge, pos: dict, frame: _Frame, *, loop_side: int, hot: bool, tip: str) -> str:
+    """One edge as a path through its arrow point (the arrowhead is the path's one ``marker-mid``)."""
+    xs, ys, sizes, _ = edge_path(edge, pos, loop_side)
+    k = max(range(len(sizes)), key=lambda i: sizes[i])  # the arrow point
+    pts = [(frame.x(x), frame.y(y)) for x, y in zip(xs, ys) if x is not None]
+    if edge.src == edge.dst:  # the folded loop: two elliptical arcs that meet at the arrow point
+        (ax, ay), (bx, by), (cx, cy) = pts[0], pts[k], pts[-1]
+        rx, ry = 0.3 * COLUMN, 0.28 * ROW
+        sweep = 1 if loop_side > 0 else 0
+        d = (f"M{ax:.1f} {ay:.1f}A{rx:g} {ry:g} 0 0 {sweep} {bx:.1f} {by:.1f}"
+             f"A{rx:g} {ry:g} 0 0 {sweep} {cx:.1f} {cy:.1f}")
     else:
-        ffill, fline, ftext = node_colours(folded)
-        fold_edges = set()
-    lab_x, lab_y, lab_pos, lab_text, lab_col = [], [], [], [], []
+        d = "M" + "L".join(f"{x:.1f} {y:.1f}" for x, y in (pts[0], pts[k], pts[-1]))
+    attrs = f' data-hot="1" stroke-width="{HOT_WIDTH:g}"' if hot else ""
+    return (f'<path d="{d}" data-src="{esc(edge.src)}" data-dst="{esc(edge.dst)}" data-role="{edge.role}"{attrs} '
+            f'marker-mid="url(#{_marker_id(edge.role, hot)})"><title>{esc(tip)}</title></path>')
+
+
+def _edge_tip(graph: Graph, edge: Edge) -> str:
+    src, dst = graph.index[edge.src], graph.index[edge.dst]
+    where = "" if graph.T == 0 else f", one of its {graph.count(edge.param)} copies"
+    return f"{_plain(edge.html)} ({edge.param}): {_plain(src.label)} → {_plain(dst.label)}{where}"
+
+
+_ANCHOR = {"middle right": ("start", 5, 0.35), "middle left": ("end", -5, 0.35),
+           "top center": ("middle", 0, -0.45), "bottom center": ("middle", 0, 1.0)}
+
+
+def _label_svg(edge: Edge, pos: dict, frame: _Frame, loop_side: int, colour: str) -> str:
+    lx, ly, where = edge_path(edge, pos, loop_side)[3]
+    anchor, dx, dy = _ANCHOR[where]
+    size = FONT["edge"]
+    return (f'<text x="{frame.x(lx) + dx:.1f}" y="{frame.y(ly) + dy * size:.1f}" text-anchor="{anchor}" '
+            f'font-size="{size}" fill="{colour}">{_rich(edge.html, size)}</text>')
+
+
+def _node_svg(node: Node, xy: tuple[float, float], colours: tuple[str, str, str], tip: str, selected: bool) -> str:
+    x, y = xy
+    fill, line, text = colours
+    chars = len(re.sub(r"<[^>]+>", "", node.label))  # h, 10, 2b: 5 characters to fit in the circle
+    size = FONT["node"] - 2 * max(0, min(chars - 3, 2))
+    return (f'<g data-node="{esc(node.name)}" data-v="{node.t}"><title>{esc(tip)}</title>'
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{RADIUS + (2 if selected else 0):g}" fill="{fill}" stroke="{line}" '
+            f'stroke-width="{3 if selected else 2}"/>'
+            f'<text x="{x:.1f}" y="{y + 0.35 * size:.1f}" text-anchor="middle" font-size="{size}" fill="{text}">'
+            f"{_rich(node.label, size)}</text></g>")
+
+
+def _edges_svg(graph: Graph, pos: dict, frame: _Frame, hot: set, active: bool) -> list[str]:
+    """All edges: those off the highlighted paths first (faded when something is selected), then the hot ones."""
+    cold_parts, hot_parts = [], []
+    for role in ROLES:
+        cold = [e for e in graph.edges if e.role == role and e not in hot]
+        warm = [e for e in graph.edges if e.role == role and e in hot]
+        if cold:
+            opacity = f' opacity="{FADED_OPACITY:g}"' if active else ""
+            cold_parts.append(f'<g stroke="{COLOURS[role]}" stroke-width="{EDGE_WIDTH:g}" fill="none"{opacity}>'
+                              + "".join(_edge_svg(e, pos, frame, loop_side=_loop_side(graph, e), hot=False,
+                                                  tip=_edge_tip(graph, e)) for e in cold) + "</g>")
+        if warm:
+            hot_parts.append(f'<g stroke="{COLOURS[role]}" fill="none">'
+                             + "".join(_edge_svg(e, pos, frame, loop_side=_loop_side(graph, e), hot=True,
+                                                 tip=_edge_tip(graph, e)) for e in warm) + "</g>")
+    return cold_parts + hot_parts
+
+
+def _legend(active: bool, direction: str, selected_label: str) -> str:
+    """The legend under the picture (HTML, so it wraps and keeps its size when the picture shrinks)."""
+    items = []
+    for role in ROLES:
+        c = COLOURS[role]
+        swatch = (f'<svg width="34" height="14" viewBox="0 0 34 14" aria-hidden="true"><path d="M2 7H32" stroke="{c}" '
+                  f'stroke-width="3"/><path d="M15 2L25 7L15 12z" fill="{c}"/></svg>')
+        items.append(f'<span class="rnnviz-unroll-key">{swatch}<span>{ROLE_NAMES[role]}</span></span>')
+    if active:
+        def dot(fill: str, line: str) -> str:
+            return (f'<svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true"><circle cx="8" cy="8" r="6.5" '
+                    f'fill="{fill}" stroke="{line}" stroke-width="1.5"/></svg>')
+        what = "what it influences" if direction == "influences" else "what it depends on"
+        items.append(f'<span class="rnnviz-unroll-key">{dot(COLOURS["selected"], COLOURS["selected"])}'
+                     f"<span>{selected_label} selected</span></span>")
+        items.append(f'<span class="rnnviz-unroll-key">{dot(COLOURS["reach"], COLOURS["reach_line"])}'
+                     f"<span>{what}</span></span>")
+        items.append(f'<span class="rnnviz-unroll-key">{dot(COLOURS["faded"], COLOURS["faded_line"])}'
+                     "<span>not on those paths</span></span>")
+    return '<div class="rnnviz-unroll-legend">' + "".join(items) + "</div>"
+
+
+_CSS = (
+    # contain: the picture's min-width must not widen the boxes around it (the page would then clip it): it scrolls here
+    "<style>.rnnviz-unroll{overflow-x:auto; max-width:100%; contain:inline-size}"
+    ".rnnviz-unroll svg{display:block; height:auto}"
+    ".rnnviz-unroll svg text{font-family:inherit}"
+    ".rnnviz-unroll g[data-node]:hover circle{stroke-width:4}"
+    ".rnnviz-unroll-legend{display:flex; flex-wrap:wrap; gap:4px 22px; justify-content:center; font-size:14px;"
+    " margin:2px 0 0 0}"
+    ".rnnviz-unroll-key{display:inline-flex; align-items:center; gap:6px; white-space:nowrap}</style>"
+)
+
+
+def unrolling_svg(graph: Graph, folded: Graph, *, words: Sequence[str] = (), selected: str | None = None,
+                  reach: Reach | None = None, direction: str = "depends on") -> str:
+    """The folded (left) and the unrolled (right) network as HTML: one ``<svg>``, then a legend.
+
+    ``selected`` (a node name of ``graph``) is drawn red and its ``reach`` amber, with the edges of
+    those paths bold; the rest fades. ``direction`` ("depends on" or "influences") names the
+    reach in the legend. ``words[t - 1]`` is written under x_t. The folded picture marks the
+    cells the selection's nodes are copies of. The picture scales with the page down to
+    :data:`MIN_SCALE` of its natural size, then scrolls sideways.
+    """
+    if selected is not None and selected not in graph.index:
+        raise ValueError(f"selected: no node {selected!r} in the graph")
+    active = selected is not None
+    hot = set(reach.edges) if reach is not None else set()
+    reached = reach.names if reach is not None else frozenset()
+    top = _top(graph)
+    # the folded picture: the cells the selection touches
+    if active:
+        fold_reach = Reach(folded.node(graph.fold(graph.node(selected))),
+                           tuple(folded.node(graph.fold(n)) for n in (reach.nodes if reach else ())), ())
+        fsel = fold_reach.node.name
+        fold_edges = {(graph.fold(graph.node(e.src)), graph.fold(graph.node(e.dst)), e.param) for e in hot}
+        fhot = {e for e in folded.edges if (e.src, e.dst, e.param) in fold_edges}
+    else:
+        fold_reach, fsel, fhot = None, None, set()
+    # the panels side by side
+    g0, g1 = (-1.45, 1.45) if graph.bidirectional else (-0.55, 1.25)
+    fw = max((g1 - g0) * COLUMN, FOLDED_MIN)
+    ffr = _Frame(PAD + (fw - (g1 - g0) * COLUMN) / 2, g0, top)
+    ux = PAD + fw + GAP
+    uw = max(graph.T * COLUMN, UNROLLED_MIN)
+    ufr = _Frame(ux + (uw - graph.T * COLUMN) / 2, 0.5, top)
+    width = ux + uw + PAD
+    word_y = ufr.y(WORD_Y) + 0.35 * FONT["word"]
+    height = word_y + 14
+    parts = [_defs()]
+
+    # -- folded
+    fpos = positions(folded)
+    ffill, fline, ftext = node_colours(folded, fsel, fold_reach)
+    fpart = [f'<text x="{PAD:g}" y="24" font-size="{FONT["title"]}" fill="{COLOURS["text"]}">folded: one cell, one loop'
+             "</text>"]
+    fpart += _edges_svg(folded, fpos, ffr, fhot, active)
+    for e in labelled_edges(folded):
+        colour = COLOURS[e.role] if (not active or e in fhot) else COLOURS["faded_line"]
+        fpart.append(_label_svg(e, fpos, ffr, _loop_side(folded, e), colour))
+    for n, colours in zip(folded.nodes, zip(ffill, fline, ftext)):
+        xy = (ffr.x(fpos[n.name][0]), ffr.y(fpos[n.name][1]))
+        fpart.append(_node_svg(n, xy, colours, _node_tip(folded, n, None), n.name == fsel))
+    parts.append('<g data-name="folded">' + "".join(fpart) + "</g>")
+
+    # -- unrolled
+    pos = positions(graph)
+    fill, line, text = node_colours(graph, selected, reach)
+    T = graph.T
+    arch = ", ".join(([f"{graph.num_layers} stacked layers"] if graph.num_layers > 1 else [])
+                     + (["bidirectional"] if graph.bidirectional else []))
+    title = f"unrolled over T = {T} time-stamp{'s' if T != 1 else ''}" + (f" ({arch})" if arch else "")
+    note = ("every column is one time-stamp, every edge of a colour the same matrix"
+            if graph.num_layers == 1 and not graph.bidirectional
+            else "matrices named on the left: every column repeats them" if graph.num_layers > 1 and graph.bidirectional
+            else "matrices named on the first column: the others repeat them")
+    upart = [f'<text x="{ux:g}" y="24" font-size="{FONT["title"]}" fill="{COLOURS["text"]}">{esc(title)}</text>',
+             f'<text x="{ux:g}" y="43" font-size="{FONT["note"]}" fill="#4b5563">{esc(note)}</text>']
+    upart += _edges_svg(graph, pos, ufr, hot, active)
     for e in labelled_edges(graph):
-        lx, ly, lp = edge_path(e, pos)[3]
-        lab_x.append(lx), lab_y.append(ly), lab_pos.append(lp), lab_text.append(e.html)
-        lab_col.append(COLOURS[e.role] if (not active or e in reached_edges) else COLOURS["faded_line"])
-    flabelled = labelled_edges(folded)
-    flab = [edge_path(e, fpos, _loop_side(folded, e))[3] for e in flabelled]
-    with fig.batch_update():
-        for role in ROLES:
-            mine = [e for e in folded.edges if e.role == role]
-            ft = trace(fig, "folded " + role)
-            hot = [e for e in mine if (e.src, e.dst, e.param) in fold_edges]
-            ft.update(_edges_xy(mine, fpos, scale=1.3 if hot else 1.0, graph=folded))
-            ft.line.width = 4.5 if hot else 2
-            ft.opacity = 1.0 if (not active or hot) else 0.3
-            t_all = trace(fig, role)
-            t_all.update(_edges_xy([e for e in graph.edges if e.role == role], pos))
-            t_all.opacity = 0.25 if active else 1.0
-            hot_edges = [e for e in reach.edges if e.role == role] if reach else []
-            trace(fig, role + " selected").update(_edges_xy(hot_edges, pos, scale=1.3))
-        fn = trace(fig, "folded nodes")
-        fn.x, fn.y = [fpos[n.name][0] for n in folded.nodes], [fpos[n.name][1] for n in folded.nodes]
-        fn.text = [n.label for n in folded.nodes]
-        fn.hovertext = [f"{n.label}: every {n.label}<sub>t</sub> of the unrolled graph is this one node" if n.kind == "h"
-                        else f"{n.label}: the input/output slot, reused at every time-stamp" for n in folded.nodes]
-        fn.marker.color, fn.marker.line.color, fn.textfont.color = ffill, fline, ftext
-        fl = trace(fig, "folded labels")
-        fl.x, fl.y = [p[0] for p in flab], [p[1] for p in flab]
-        fl.textposition = [p[2] for p in flab]
-        fl.text = [e.html for e in flabelled]
-        fl.textfont.color = [COLOURS[e.role] for e in flabelled]
-        nodes = trace(fig, "nodes")
-        nodes.x, nodes.y = [pos[n.name][0] for n in graph.nodes], [pos[n.name][1] for n in graph.nodes]
-        nodes.text = [n.label for n in graph.nodes]
-        nodes.customdata = [n.name for n in graph.nodes]
-        nodes.hovertext = [_hover(graph, n) for n in graph.nodes]
-        nodes.marker.color, nodes.marker.line.color, nodes.textfont.color = fill, line, text
-        el = trace(fig, "edge labels")
-        el.x, el.y, el.textposition, el.text = lab_x, lab_y, lab_pos, lab_text
-        el.textfont.color = lab_col
-        wt = trace(fig, "words")
-        shown = [w for w in words[: graph.T]]
-        wt.x, wt.y = list(range(1, len(shown) + 1)), [WORD_Y] * len(shown)
-        wt.text = [f"“{html.escape(_short(w))}”" for w in shown]
-        reached = reach.names if reach is not None else frozenset()
-        wt.textfont.color = [COLOURS["text"] if (not active or f"x_{t}" in reached or f"x_{t}" == selected)
-                             else COLOURS["faded_text"] for t in range(1, len(shown) + 1)]
-        y_range = [WORD_Y - 0.3, top + 0.4]
-        fig.layout.xaxis.range = [-1.45, 1.45] if graph.bidirectional else [-0.55, 1.25]
-        fig.layout.yaxis.range = y_range
-        fig.layout.xaxis2.range = [0.45, graph.T + 0.55]
-        fig.layout.yaxis2.range = y_range
-        fig.layout.height = int(150 + 82 * (y_range[1] - y_range[0]))
-        arch = ", ".join(([f"{graph.num_layers} stacked layers"] if graph.num_layers > 1 else [])
-                         + (["bidirectional"] if graph.bidirectional else []))
-        note = ("" if graph.num_layers == 1 and not graph.bidirectional
-                else ": matrices named on the left" if graph.num_layers > 1 and graph.bidirectional
-                else ": labels on the first column, the others repeat them")
-        fig.layout.annotations[1].text = f"unrolled over T = {graph.T} time-stamps" + (f" ({arch})" if arch else "") + note
+        colour = COLOURS[e.role] if (not active or e in hot) else COLOURS["faded_line"]
+        upart.append(_label_svg(e, pos, ufr, 1, colour))
+    shown = list(words[:T])
+    for n, colours in zip(graph.nodes, zip(fill, line, text)):
+        xy = (ufr.x(pos[n.name][0]), ufr.y(pos[n.name][1]))
+        word = shown[n.t - 1] if n.kind == "x" and n.t <= len(shown) else None
+        upart.append(_node_svg(n, xy, colours, _node_tip(graph, n, word), n.name == selected))
+    for t, w in enumerate(shown, start=1):
+        lit = not active or f"x_{t}" in reached or f"x_{t}" == selected
+        short = w if len(w) <= WORD_LIMIT else w[: WORD_LIMIT - 1] + "…"
+        upart.append(f'<text data-word="{t}" x="{ufr.x(t):.1f}" y="{word_y:.1f}" text-anchor="middle" '
+                     f'font-size="{FONT["word"]}" fill="{COLOURS["text"] if lit else COLOURS["faded_text"]}">'
+                     f"<title>x_{t} = “{esc(w)}”</title>“{esc(short)}”</text>")
+    parts.append('<g data-name="unrolled">' + "".join(upart) + "</g>")
+
+    label = f"The network folded, and unrolled over T = {T} time-stamps" + (f" ({arch})" if arch else "")
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" '
+           f'height="{height:.0f}" role="img" aria-label="{esc(label)}" '
+           f'style="width:100%; max-width:{width:.0f}px; min-width:{MIN_SCALE * width:.0f}px">'
+           + "".join(parts) + "</svg>")
+    selected_label = _rich_html(graph.node(selected).label) if active else ""
+    return (f'<div class="{VIEW_CLASS} rnnviz-unroll" data-name="unrolling">{_CSS}{svg}'
+            f"{_legend(active, direction, selected_label)}</div>")
 
 
-def _short(word: str, limit: int = 9) -> str:
-    return word if len(word) <= limit else word[: limit - 1] + "…"
+def _rich_html(label_html: str) -> str:
+    """A core label (``<sub>``/``<sup>`` only) for HTML: the tags kept, the text escaped."""
+    out, pos = [], 0
+    for m in _TAG.finditer(label_html):
+        out.append(esc(html.unescape(label_html[pos:m.start()])))
+        out.append(f"<{m.group(1)}>{esc(html.unescape(m.group(2)))}</{m.group(1)}>")
+        pos = m.end()
+    out.append(esc(html.unescape(label_html[pos:])))
+    return "".join(out)

@@ -4,6 +4,10 @@
 computational graph for the words of a sentence, highlights what a selected node depends on or
 influences, and reads out the depth (which grows with T) next to the parameter count (which does
 not), computed from a real ``Network``'s ``param_shapes``.
+
+The picture is SVG written by :func:`rnnviz.viz.unrolling.unrolling_svg` into an ``HTML`` widget
+(``view``): the browser swaps it in a few milliseconds, where a plotly figure was redrawn whole on
+every move of T. A node is selected with the ``select`` list (an HTML widget sends no clicks back).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import html
 import ipywidgets as W
 
 from ..core.graph import Graph, Node, Reach, folded_graph, parameter_terms, unrolled_graph
-from ..viz.unrolling import trace, unrolling_figure, update_unrolling_figure
+from ..viz.unrolling import unrolling_svg
 from .base import LessonApp, explained, heading
 
 __all__ = ["ARCHITECTURES", "UnrollingApp"]
@@ -31,8 +35,9 @@ GUIDE = (
     "<b>Left</b>: the network as it is written, one cell h with a loop: W<sub>hh</sub> feeds h back into itself. "
     "<b>Right</b>: the same network unrolled over the sentence, one column per word. Every edge of one colour is "
     "<b>the same matrix</b> (W<sub>xh</sub> blue, W<sub>hh</sub> orange, W<sub>hy</sub> purple): unrolling adds "
-    "layers, not parameters. <b>Click a node</b> (or pick it below): it turns red, everything it depends on "
-    "(or, for an input, everything it influences) turns amber along with the edges of those paths; the rest fades."
+    "layers, not parameters. <b>Pick a node</b> under <i>select</i>: it turns red, everything it depends on "
+    "(or, for an input, everything it influences) turns amber along with the edges of those paths; the rest fades. "
+    "Hover over a node or an edge to read what it is."
 )
 
 
@@ -78,8 +83,8 @@ class UnrollingApp(LessonApp):
                                     layout=W.Layout(flex="0 0 auto"))
         self.readout = W.HTML()
         self.selection = W.HTML()
-        self.fig = unrolling_figure()
-        trace(self.fig, "nodes").on_click(lambda tr, points, state: self.run_guarded(lambda: self._clicked(points)))
+        # the picture: SVG in an HTML widget (rnnviz.viz.unrolling), swapped whole by the browser on every change
+        self.view = W.HTML()
         self.graph: Graph | None = None
         self.reach: Reach | None = None
         self._selected: Node | None = None
@@ -94,10 +99,11 @@ class UnrollingApp(LessonApp):
                     explained(self.vocab_size, "words (one-hot x_t in, scores y_t out): both change the parameter "
                                                "count, T does not")]),
             self.readout,
-            explained(self.node, "a node to inspect -- or click one in the picture"),
+            explained(self.node, "a node to inspect: it turns red in the picture, and what it depends on (or "
+                                 "influences) amber"),
             explained(self.show, "auto: an input shows what it influences; h_t and y_t show what they depend on"),
             self.selection,
-            self.fig,
+            self.view,
         ])
         kids = [c for c in self.children if c is not self.message]
         kids.insert(4, self.message)  # under the sentence and the length, where the typing happens
@@ -151,10 +157,6 @@ class UnrollingApp(LessonApp):
         self._selected = self.graph.node(name) if name else None
         self.update()
 
-    def _clicked(self, points) -> None:
-        if points.point_inds:
-            self.node.value = self.graph.nodes[points.point_inds[0]].name
-
     # ------------------------------------------------------------------ recomputation
     def direction_of(self, node: Node) -> str:
         """"depends on" or "influences": what the highlight of ``node`` shows."""
@@ -181,9 +183,9 @@ class UnrollingApp(LessonApp):
         reach = None
         if selected is not None:
             reach = graph.influences(selected.name) if verb == "influences" else graph.depends_on(selected.name)
-        # the figure first: its message then leaves the kernel, and is drawn, before the other widgets' updates
-        update_unrolling_figure(self.fig, graph, folded, words=self.words, selected=selected.name if selected else None,
-                                reach=reach)
+        # the picture first: its message then leaves the kernel, and is drawn, before the other widgets' updates
+        self.view.value = unrolling_svg(graph, folded, words=self.words, selected=selected.name if selected else None,
+                                        reach=reach, direction=verb or "depends on")
         options = [("(none)", "")] + [(n.name, n.name) for n in graph.nodes]
         if list(self.node.options) != options or self.node.value != (selected.name if selected else ""):
             self._set_quietly(self.node, options=options, value=selected.name if selected else "")
@@ -218,7 +220,7 @@ class UnrollingApp(LessonApp):
 
     def _describe(self, graph: Graph, node: Node | None, reach: Reach | None, verb: str) -> str:
         if node is None:
-            return "<i>No node selected: click a node in the unrolled graph.</i>"
+            return "<i>No node selected: pick one under <b>select</b> above.</i>"
         word = ""
         if node.kind == "x" and node.t <= len(self.words):
             word = f" (“{html.escape(self.words[node.t - 1])}”)"
