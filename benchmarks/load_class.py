@@ -16,21 +16,30 @@ the lessons assigned round-robin, with one of two clients:
   extensions load at run time (a browser's cold lesson page is ~3.1 MB, this client's ~1.7 MB), drawing,
   and the messages the figures' views send back.
 * ``--client browser``: headless Chromium pages spread over ``--browsers`` processes (default 3: 3 x 10
-  pages), each in its own browser context (an empty cache, like a student's browser). Ready = the page
-  is interactive (cells shown, every plotly figure drawn).
+  pages), each in its own browser context (an empty cache and its own 6 connections to the server, like
+  a student's browser). Ready = the page is interactive (cells shown, every plotly figure drawn) with no
+  uncaught error in the page (``pageerror``: e.g. a widget model that failed to initialize, its figure
+  missing). The browsers run under ``SCHED_IDLE`` (``--browser-priority idle``, the default: ``chrt
+  --idle 0``; Chromium resets its own nice values, not the policy), so that they take only the CPU the
+  server and its kernels leave, as if they ran on the students' machines. With ``normal``, 30 pages on
+  2 cores left the single-threaded server ~4% of a core (~1 CPU-s per 25 s, 20-50 s waiting on the run
+  queue); each request then took 10-50 s, a page's ~46 webpack chunks queued behind its 6 connections,
+  and voila.js gave up on a chunk after webpack's 120 s ("Loading chunk N failed"): the page never
+  opened its kernel's websocket (benchmarks/README.md, 2026-11-26 16:00-16:55).
 
 Reported: how many succeeded (and why any failed), time to ready median / p95 / max, and the resident
 memory (``/proc`` RSS) of the server and its kernels, sampled every second, at the peak. Then every
 page is closed (its websocket goes away) and the number of kernels and their memory is polled until
-the idle-kernel culler has brought it back to the baseline (the pooled kernels; with the light client,
-also until none of the pages' kernels is left): the timeline is printed.
+the idle-kernel culler has brought it back to the baseline (the pooled kernels) and none of the pages'
+kernels is left (the light client reads them from the page, the browser from the page's websocket): the
+timeline is printed.
 
 Bounded: one global ``--timeout`` for the sessions and ``--reclaim-timeout`` for the culling; the
 script stops by itself. The machine may be shared: the load average is printed. Runs take minutes: on a
 shared machine, run it under the benchmark lock (``flock /tmp/rnnviz-bench.lock python ...``).
 
     python benchmarks/load_class.py [--sessions 30] [--client ws|browser] [--pool-size 1] [--cull-after 180]
-                                    [--browsers 3] [--json out.json]
+                                    [--browsers 3] [--browser-priority idle|normal] [--json out.json]
 
 ``--cull-after`` must exceed the slowest page load, or the kernels of pages still loading are culled
 (with 20, all 30 sessions were lost: benchmarks/README.md); the app refuses less than 60 s.
@@ -41,8 +50,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import re
+import shlex
+import shutil
 import statistics
+import tempfile
 import threading
 import time
 import uuid
@@ -74,51 +87,113 @@ class Sampler(threading.Thread):
             self.stop.wait(self.every)
 
 
+def idle_chromium(folder: Path) -> str:
+    """An executable in ``folder`` that runs Chromium under ``SCHED_IDLE`` (inherited by every process and
+    thread it starts; Chromium changes its nice values, not the policy)."""
+    chrt = shutil.which("chrt")
+    if chrt is None:
+        raise SystemExit("chrt (util-linux) not found: install it, or use --browser-priority normal")
+    wrapper = folder / "chromium-idle"
+    wrapper.write_text(f'#!/bin/sh\nexec {shlex.quote(chrt)} --idle 0 {shlex.quote(CHROMIUM)} "$@"\n')
+    wrapper.chmod(0o755)
+    return str(wrapper)
+
+
+def chromium_policies() -> dict[str, int]:
+    """Scheduling policies of the threads of the Chromium processes this script started: {"idle": n, "other": n}."""
+    from bench_app import cmdline, descendants
+
+    counts = {"idle": 0, "other": 0}
+    for pid in descendants(os.getpid()):
+        if "chromium" not in (cmdline(pid) or [""])[0]:
+            continue
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                policy = int(Path(f"/proc/{pid}/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()[38])
+            except (OSError, IndexError, ValueError):
+                continue
+            counts["idle" if policy == os.SCHED_IDLE else "other"] += 1
+    return counts
+
+
+FIGURES_JS = """() => ({plotly: document.querySelectorAll('.js-plotly-plot').length,
+    views: document.querySelectorAll('.rnnviz-app .rnnviz-view').length})"""
+
+
 async def browser_session(i: int, browser, url: str, deadline: float, results: list, pages: list):
     nb = LESSONS[i % len(LESSONS)].notebook
-    res = {"session": i, "page": nb, "ok": False}
+    res = {"session": i, "page": nb, "ok": False, "page_errors": []}
     results.append(res)
     t0 = time.monotonic()
     try:
         ctx = await browser.new_context(viewport={"width": 1400, "height": 1200})
         page = await ctx.new_page()
         pages.append(ctx)
+        # uncaught errors (voila.js giving up on a chunk, a widget model that failed to initialize) and the
+        # moment the page opens its kernel's websocket: where a page that never gets ready stopped
+        page.on("pageerror", lambda exc: res["page_errors"].append(
+            f"{time.monotonic() - t0:.1f} s: {(str(exc).splitlines() or [''])[0][:200]}"))
+        def on_websocket(ws):
+            kernel = re.search(r"/api/kernels/([0-9a-f-]+)/channels", ws.url)
+            if kernel and "websocket_s" not in res:
+                res["websocket_s"], res["kernel_id"] = time.monotonic() - t0, kernel.group(1)
+
+        page.on("websocket", on_websocket)
         remaining_ms = max(1000, (deadline - time.monotonic()) * 1000)
         await page.goto(f"{url}/voila/render/{nb}", timeout=remaining_ms)
+        res["loaded_s"] = time.monotonic() - t0
         remaining_ms = max(1000, (deadline - time.monotonic()) * 1000)
         await page.wait_for_function(READY_JS, arg=1, timeout=remaining_ms, polling=100)
         res["ready_s"] = time.monotonic() - t0
+        res["figures"] = await page.evaluate(FIGURES_JS)
         text = await page.inner_text("body")
         bad = [m for m in ERROR_MARKERS if m in text]
         if bad:
             res["error"] = f"error text on the page: {bad}"
+        elif res["page_errors"]:
+            res["error"] = f"ready, but with errors in the page: {res['page_errors'][:2]}"
         else:
             res["ok"] = True
     except Exception as exc:  # noqa: BLE001  (reported, not raised: every failure is counted with its reason)
         res["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+        if res["page_errors"]:
+            res["error"] += f"; errors in the page: {res['page_errors'][:2]}"
+        if "websocket_s" not in res:
+            res["error"] += "; the page never opened its kernel's websocket"
         res["after_s"] = time.monotonic() - t0
 
 
-async def run_class_browser(url: str, sessions: int, n_browsers: int, timeout: float):
+async def run_class_browser(url: str, sessions: int, n_browsers: int, timeout: float, priority: str = "idle"):
     from playwright.async_api import async_playwright
 
     results: list[dict] = []
     contexts: list = []
-    async with async_playwright() as pw:
-        browsers = [await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-                    for _ in range(n_browsers)]
-        t_start = time.monotonic()
-        deadline = t_start + timeout
-        tasks = [browser_session(i, browsers[i % n_browsers], url, deadline, results, contexts)
-                 for i in range(sessions)]
-        try:
-            await asyncio.wait_for(asyncio.gather(*tasks), timeout + 30)
-        except asyncio.TimeoutError:
-            pass
-        t_all = time.monotonic() - t_start
-        t_closed = time.monotonic()
-        for b in browsers:  # closing the browsers closes every page: their websockets go away
-            await b.close()
+    with tempfile.TemporaryDirectory(prefix="rnnviz-load-") as tmp:
+        executable = idle_chromium(Path(tmp)) if priority == "idle" else CHROMIUM
+        async with async_playwright() as pw:
+            browsers = [await pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+                        for _ in range(n_browsers)]
+            policies = chromium_policies()
+            print(f"  Chromium threads: {policies['idle']} SCHED_IDLE, {policies['other']} other "
+                  f"(--browser-priority {priority})", flush=True)
+            if priority == "idle" and (policies["other"] or not policies["idle"]):
+                raise SystemExit("the browsers are not all under SCHED_IDLE")
+            t_start = time.monotonic()
+            deadline = t_start + timeout
+            tasks = [browser_session(i, browsers[i % n_browsers], url, deadline, results, contexts)
+                     for i in range(sessions)]
+            try:
+                await asyncio.wait_for(asyncio.gather(*tasks), timeout + 30)
+            except asyncio.TimeoutError:
+                pass
+            t_all = time.monotonic() - t_start
+            t_closed = time.monotonic()
+            for b in browsers:  # closing the browsers closes every page: their websockets go away
+                await b.close()
     return results, t_all, t_closed
 
 
@@ -339,6 +414,9 @@ def main(argv=None) -> int:
                          "browser: headless Chromium pages")
     ap.add_argument("--browsers", type=int, default=3,
                     help="--client browser: Chromium processes to spread the pages over (default 3)")
+    ap.add_argument("--browser-priority", choices=["idle", "normal"], default="idle",
+                    help="--client browser: run Chromium under SCHED_IDLE, so that the server and its kernels keep "
+                         "the CPU as if the browsers ran on other machines (default), or at normal priority")
     ap.add_argument("--pool-size", type=int, default=1, help="rnnviz app --pool-size (default 1)")
     ap.add_argument("--cull-after", type=int, default=180,
                     help=f"rnnviz app --cull-after seconds (default 180, at least {MIN_CULL_AFTER}; above the "
@@ -366,7 +444,7 @@ def main(argv=None) -> int:
         if args.client == "browser":
             print(f"opening {args.sessions} sessions at once in {args.browsers} browsers ...", flush=True)
             results, t_all, t_closed = asyncio.run(
-                run_class_browser(app.url, args.sessions, args.browsers, args.timeout))
+                run_class_browser(app.url, args.sessions, args.browsers, args.timeout, args.browser_priority))
         else:
             print(f"opening {args.sessions} sessions at once with the light client (no browser) ...", flush=True)
             results, t_all, t_closed = asyncio.run(run_class_ws(app.url, args.sessions, args.timeout))
@@ -393,6 +471,24 @@ def main(argv=None) -> int:
                   f"{statistics.median(r['http_bytes'] for r in ok) / 1e6:.2f} MB HTTP (plotly bundle "
                   f"{statistics.median(r.get('plotly_bytes', 0) for r in ok) / 1e6:.2f} MB) + "
                   f"{statistics.median(r['ws_bytes'] for r in ok) / 1e6:.2f} MB websocket")
+        if args.client == "browser" and results:
+            opened = [r["websocket_s"] for r in results if "websocket_s" in r]
+            stages = [f"page loaded (load event) {statistics.median(r['loaded_s'] for r in results if 'loaded_s' in r):.1f} s"
+                      ] if any("loaded_s" in r for r in results) else []
+            if opened:
+                stages.append(f"kernel websocket opened {statistics.median(opened):.1f} s")
+            print(f"  medians: {', '.join(stages) or '-'}; {len(opened)}/{len(results)} pages opened their kernel's "
+                  f"websocket; {sum(1 for r in results if r['page_errors'])} with errors in the page")
+            counts: dict[str, dict] = {}
+            for r in results:
+                if "figures" in r:
+                    f = r["figures"]
+                    seen = counts.setdefault(r["page"], {})
+                    key = (f["plotly"], f["views"])
+                    seen[key] = seen.get(key, 0) + 1
+            for nb, seen in sorted(counts.items()):  # pages of one lesson that differ: a figure missing
+                print(f"  {nb:32s} figures when ready (plotly, rnnviz views) x pages: "
+                      + ", ".join(f"{k} x{n}" for k, n in sorted(seen.items())))
         for r in results:
             if not r["ok"]:
                 print(f"  FAILED session {r['session']} ({r['page']}): {r.get('error')}")
@@ -405,8 +501,8 @@ def main(argv=None) -> int:
                   "start: the culler shut down kernels of open pages (see the server log)")
         print(f"load average at the peak: {load_peak}")
 
-        # the culling: poll until the kernels are back to the baseline (the pooled ones) and, with the light
-        # client (which knows them), none of the sessions' kernels is left
+        # the culling: poll until the kernels are back to the baseline (the pooled ones) and none of the
+        # sessions' kernels is left (the light client reads them from the page, the browser from its websocket)
         pages_kernels = {r["kernel_id"] for r in results if "kernel_id" in r}
         print(f"\npages closed at t={t_closed:.0f} s; kernels with no connection are culled after "
               f"{args.cull_after} s idle:")
@@ -453,6 +549,7 @@ def main(argv=None) -> int:
         Path(args.json).write_text(json.dumps({
             "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "command": cmd, "sessions": args.sessions,
             "client": args.client, "browsers": args.browsers if args.client == "browser" else 0,
+            "browser_priority": args.browser_priority if args.client == "browser" else None,
             "loadavg": [load0, load_peak, load1], "baseline": base, "results": results,
             "all_done_s": t_all, "peak": peak, "samples": sampler.samples, "timeline": timeline,
             "reclaimed_after_s": reclaimed_at}, indent=1))
