@@ -8,6 +8,7 @@ import pytest
 
 from rnnviz.core.losses import softmax_nll
 from rnnviz.viz.cellstep import COLUMNS, display_char, scale_colour
+from rnnviz.viz.svg import matrix, parse_view
 from rnnviz.widgets.cellstep import (
     MAX_CHARS,
     CellStepApp,
@@ -28,8 +29,13 @@ def app(model):
     return CellStepApp(model=model)
 
 
-def _trace(fig, name):
-    return next(tr for tr in fig.data if tr.name == name)
+def _named(view, name):
+    return next(el for el in parse_view(view).iter() if el.get("data-name") == name)
+
+
+def _col_labels(app):
+    """The characters under the columns of the states heatmap (x_t read; the absent ones drawn as \u2205)."""
+    return [el.text for el in _named(app.sentence_view.value, "states").iter() if el.get("class") == "rnnviz-col"]
 
 
 # what the student sees of the step: the HTML view (each number also in a cell's hover title, 4 decimals)
@@ -109,31 +115,35 @@ def test_play_is_linked_to_the_slider_in_the_browser(app):
     assert app.play.max == app.t.max == len("Oh my ears and whiskers") - 1
 
 
-def test_every_figure_message_carries_the_whole_current_view(app):
+def test_every_view_message_carries_the_whole_current_view(app):
     # a browser that skips a message (it reads only the latest) still draws the current state
     app.t.value = 3
     app.absent_y.value = True
     app.t.value = 9
-    msg = app.fig._py2js_update
-    assert msg is not None and msg["style_traces"] == list(range(len(app.fig.data)))
-    names = [tr.name for tr in app.fig.data]
-    z = msg["style_data"]["z"]
-    np.testing.assert_array_equal(z[names.index("h (all t)")], app.hidden.T)  # unchanged by this step, sent anyway
-    colors = msg["style_data"]["marker.color"][names.index("loss l_t")]
-    assert colors[2] != colors[3]  # the absent target at t = 3 is still grey
-    assert msg["layout_data"]["shapes.0.x0"] == msg["layout_data"]["shapes.1.x0"] == 8.5  # the boxes mark t = 9
+    np.testing.assert_array_equal(matrix(app.sentence_view.value, "states"), app.hidden.T)  # every state, exactly
+    fills = [el.get("fill") for el in _named(app.sentence_view.value, "loss").iter() if el.get("data-v")]
+    assert fills[2] != fills[3]  # the absent target at t = 3 is still grey
+    assert 'data-col="9"' in app.now.value  # the boxes mark t = 9
     assert "x<sub>9</sub>" in app.step_view.value  # the step itself is HTML, sent whole
 
 
-def test_a_move_of_t_redraws_no_large_figure(app):
-    """plotly redraws a whole figure per message: the step is HTML, the sentence figure only moves its boxes."""
-    assert len(app.fig.data) == 2 and app.fig.layout.height <= 700
-    data = lambda tr: np.array(tr.z if tr.type == "heatmap" else tr.y, dtype=float)  # noqa: E731
-    before = [data(tr) for tr in app.fig.data]
+def test_a_move_of_t_sends_a_style_not_the_sentence(app):
+    """The sentence (p x T states, losses) is sent when it changes; a move of t only changes which box shows."""
+    sent = []
+    for w, label in ((app.sentence_view, "sentence"), (app.now, "now"), (app.step_view, "step")):
+        w.observe(lambda change, label=label: sent.append(label), names="value")
+    before = app.sentence_view.value
     app.t.value = 5
-    for b, tr in zip(before, app.fig.data):
-        np.testing.assert_array_equal(b, data(tr))
-    assert {s.name: s.x0 for s in app.fig.layout.shapes} == {"now (states)": 4.5, "now (loss)": 4.5}
+    assert "sentence" not in sent and {"now", "step"} <= set(sent)
+    assert app.sentence_view.value == before and len(app.now.value) < 200
+    # the style shows exactly the boxes of column 5 of this app's view (two: the states and the loss)
+    root = parse_view(app.sentence_view.value)
+    view_id = root.get("data-view")
+    assert f'[data-view="{view_id}"]' in app.now.value and '[data-col="5"]' in app.now.value
+    boxes = [el for el in root.iter() if el.get("class") == "rnnviz-now" and el.get("data-col") == "5"]
+    assert len(boxes) == 2
+    other = CellStepApp(model=app.model)
+    assert parse_view(other.sentence_view.value).get("data-view") != view_id  # two apps on a page do not mix
 
 
 def test_true_next_character_is_marked_in_the_softmax(app, model):
@@ -179,7 +189,7 @@ def test_absent_input_zeroes_the_input_term_and_changes_h(app, model):
     assert not np.allclose(_column(app, "h_t"), h_before)
     assert not np.allclose(app.hidden[8], later_before)  # and every later state too
     assert np.array_equal(app.hidden[3], earlier_before)  # but not the past
-    assert "\u2205" in app.fig.layout.xaxis.ticktext[5]
+    assert "\u2205" in _col_labels(app)[5]
     # moving away and back keeps the absence, and the checkbox follows the time-stamp
     app.t.value = 2
     assert app.absent_x.value is False
@@ -200,9 +210,9 @@ def test_absent_target_changes_the_loss_by_exactly_that_steps_loss(app):
     assert before - app.total_loss == pytest.approx(ell, rel=1e-12)
     assert np.array_equal(app.hidden, hidden_before)  # targets do not enter the forward pass
     assert "not counted" in app.status.value and f"{before:.3f}" in app.status.value
-    bars = _trace(app.fig, "loss l_t")
-    assert bars.marker.color[3] != bars.marker.color[2]  # drawn grey
-    assert f"{app.total_loss:.2f}" in app.fig.layout.annotations[1].text
+    fills = [el.get("fill") for el in _named(app.sentence_view.value, "loss").iter() if el.get("data-v")]
+    assert fills[3] != fills[2]  # drawn grey
+    assert f"total L = <b>{app.total_loss:.2f}</b>" in app.sentence_view.value
     app.all_present.click()
     assert app.total_loss == pytest.approx(before) and app.absent_y.value is False
 
@@ -234,7 +244,7 @@ def test_bad_sentences_give_a_readable_message_and_the_app_recovers(app):
     app.text.value = "The Queen said"
     assert app.message.kind == ""
     assert app.sentence == "The Queen said" and app.t.max == 13
-    assert list(app.fig.layout.xaxis.ticktext) == [display_char(c) for c in "The Queen sai"]
+    assert _col_labels(app) == [display_char(c) for c in "The Queen sai"]
 
 
 def test_long_sentence_is_cut_with_a_note(app):

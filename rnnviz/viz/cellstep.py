@@ -1,37 +1,30 @@
 """View of one step of a vanilla RNN language model: the terms of the update, the softmax, all states.
 
-Two parts, so that moving the time-stamp redraws little in the browser (plotly's widget redraws
-a whole figure on every update, see :mod:`rnnviz.viz.live`; measured 2026-11-26):
+Drawn by rnnviz as HTML and SVG, so that moving the time-stamp redraws little in the browser
+(plotly's widget redraws a whole figure on every update, see :mod:`rnnviz.viz.live`; the sentence
+figure's moving boxes cost 100-160 ms per move in the Voila page, measured 2026-11-26):
 
 * **the step** (HTML, :func:`step_html`), everything that changes with t:
   the one-hot x_t over the vocabulary (a strip with a single 1);
   the update as column vectors with their numbers, one row per hidden unit:
   h_{t-1} | W_xh x_t | + W_hh h_{t-1} | + b_h | = a_t | tanh -> h_t, coloured red (+) / blue (-);
   the softmax p_t = softmax(y_t): the top-k next characters, the true one in green;
-* **the sentence** (a ``LiveFigure``): all hidden states h_1 ... h_T (p x T heatmap) and the
-  loss of each step l_t = -log p_t(true next), grey bars for absent targets (not counted); a
-  box marks the current time-stamp in both.
-
-Pure functions: :func:`cellstep_figure` builds the figure empty with named traces,
-:func:`update_sequence` draws the whole sentence, :func:`update_step` moves the boxes to t,
-and :func:`step_html` writes the step.
+* **the sentence** (SVG, :func:`sentence_html`): all hidden states h_1 ... h_T (p x T heatmap) and
+  the loss of each step l_t = -log p_t(true next), grey bars for absent targets (not counted). It is
+  sent again only when the sentence changes; a box marks the current time-stamp in both, shown by a
+  one-line style (:func:`now_style`) that is all a move of t sends for this view.
 """
 
 from __future__ import annotations
 
-import functools
 import html
-import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-import plotly.graph_objects as go
-from plotly.colors import get_colorscale
-from plotly.subplots import make_subplots
 
-from .live import LiveFigure
+from .svg import PANEL_CSS, VIEW_CLASS, Chart, colourbar, esc, heatmap, nice_ticks, scale_colour
 
-__all__ = ["COLUMNS", "cellstep_figure", "display_char", "scale_colour", "step_html", "update_sequence", "update_step"]
+__all__ = ["COLUMNS", "display_char", "now_style", "scale_colour", "sentence_html", "step_html"]
 
 BLUE, GREEN, GREY, LIGHT, ORANGE, DARK = "#2563eb", "#16a34a", "#6b7280", "#d1d5db", "#ea580c", "#111827"
 
@@ -55,106 +48,67 @@ def display_char(token: str) -> str:
     return _SHOWN.get(token, token)
 
 
-def _idx(fig: go.FigureWidget, name: str) -> int:
-    for i, trace in enumerate(fig.data):
-        if trace.name == name:
-            return i
-    raise KeyError(name)
+def sentence_html(H: np.ndarray, inputs: Sequence[str], targets: Sequence[str], step_loss: np.ndarray,
+                  input_present: np.ndarray, target_present: np.ndarray, total_loss: float, *, view_id: str) -> str:
+    """The whole sentence as SVG: all hidden states h_1 ... h_T (p x T heatmap) over the loss of each step.
 
-
-def cellstep_figure(hidden_size: int, *, height: int = 620) -> go.FigureWidget:
-    """The empty sentence figure for a model with ``hidden_size`` units."""
-    p = int(hidden_size)
-    fig = make_subplots(rows=2, cols=1, row_heights=[0.62, 0.38], vertical_spacing=0.16,
-                        subplot_titles=("all hidden states", "loss per step"))
-    # 1. all hidden states
-    fig.add_heatmap(name="h (all t)", z=np.zeros((p, 1)), coloraxis="coloraxis", row=1, col=1,
-                    hovertemplate="t = %{x}, unit %{y}: %{z:.3f}<extra></extra>")
-    fig.update_yaxes(title_text="unit", autorange="reversed", showgrid=False, row=1, col=1)
-    fig.update_xaxes(tickangle=0, tickfont=dict(size=11), showgrid=False, row=1, col=1)
-    fig.add_shape(type="rect", xref="x", yref="y", x0=0.5, x1=1.5, y0=0.5, y1=p + 0.5,
-                  line=dict(color=DARK, width=3), name="now (states)")
-    # 2. loss per step
-    fig.add_bar(name="loss l_t", x=[], y=[], row=2, col=1,
-                hovertemplate="t = %{x}: l_t = %{y:.3f}<extra></extra>")
-    fig.update_yaxes(title_text="l_t (nats)", row=2, col=1)
-    fig.update_xaxes(tickangle=0, tickfont=dict(size=11), showgrid=False, row=2, col=1)
-    fig.add_shape(type="rect", xref="x2", yref="y2 domain", x0=0.5, x1=1.5, y0=0, y1=1,
-                  fillcolor="rgba(17,24,39,0.08)", line=dict(color=DARK, width=1.5), name="now (loss)")
-    lo_hi = fig.layout.yaxis.domain  # the colour bar of the states sits beside their heatmap
-    fig.update_layout(
-        height=height, template="plotly_white", showlegend=False, margin=dict(l=60, r=40, t=50, b=40),
-        coloraxis=dict(colorscale="RdBu", reversescale=True, cmin=-1, cmax=1,
-                       colorbar=dict(title="h<sub>t</sub>", len=lo_hi[1] - lo_hi[0], y=sum(lo_hi) / 2, yanchor="middle",
-                                     thickness=14)),
-    )
-    return LiveFigure(fig)
-
-
-def update_sequence(fig: go.FigureWidget, H: np.ndarray, inputs: Sequence[str], targets: Sequence[str],
-                    step_loss: np.ndarray, input_present: np.ndarray, target_present: np.ndarray,
-                    total_loss: float) -> None:
-    """The sentence figure for a whole sentence.
-
-    H: (T, p) states h_1..h_T; inputs / targets: the T characters read and the T true next ones;
-    step_loss: (T,) l_t for every t (also where the target is absent, drawn grey);
-    input_present / target_present: (T,) bool masks; total_loss: the sum over present targets.
+    H: (T, p) states; inputs / targets: the T characters read and the T true next ones; step_loss: (T,)
+    l_t for every t (also where the target is absent, drawn grey); input_present / target_present: (T,)
+    bool masks; total_loss: the sum over present targets. Every column has a "now" box, hidden: the
+    style from :func:`now_style` (``view_id`` ties the two together) shows the one of the current t, so a
+    move of t sends a few bytes instead of the whole picture.
     """
     H = np.asarray(H, dtype=float)
     T, p = H.shape
-    t = np.arange(1, T + 1)
+    if len(inputs) != T or len(targets) != T or len(step_loss) != T:
+        raise ValueError(f"sentence_html: {T} states but {len(inputs)} inputs, {len(targets)} targets, "
+                         f"{len(step_loss)} losses")
     x_labels = [display_char(c) if ok else "\u2205" for c, ok in zip(inputs, input_present)]
     y_labels = [display_char(c) for c in targets]
+    size = 9 if T > 60 else 11
+    cw = int(np.clip(1000 // max(T, 1), 9, 28))
+    left = 52
+    states = heatmap(H.T, [str(u + 1) for u in range(p)], x_labels, 1.0, name="states", what="h_t", cell=(cw, 9),
+                     left=left, y_title="unit", col_sizes=[size] * T)
+    # the "now" boxes: one per column, hidden until now_style shows one
+    top, height = 4, 9 * p
+    boxes = "".join(f'<rect class="rnnviz-now" data-col="{t + 1}" x="{left + t * cw - 1}" y="{top - 1}" width="{cw + 2}" '
+                    f'height="{height + 2}" fill="none" stroke="{DARK}" stroke-width="3"/>' for t in range(T))
+    states = states.replace("</svg>", boxes + "</svg>")
+    # the loss of each step, its columns under the states' columns
+    loss = np.asarray(step_loss, dtype=float)
+    ymax = 1.12 * max(float(np.max(loss)) if T else 0.0, 1e-9)
+    c = Chart(left + cw * T + 4, 190, (-0.5, T - 0.5), (0, ymax), left=left, right=4, bottom=36)
+    c.y_grid(nice_ticks(0, ymax, 4)).y_title("l<sub>t</sub> (nats)")
+    for t in range(T):
+        c.parts.append(f'<rect class="rnnviz-now" data-col="{t + 1}" x="{c.px(t - 0.5):.1f}" y="{c.top}" '
+                       f'width="{cw}" height="{c.height - c.top - c.bottom}" fill="rgba(17,24,39,0.08)" '
+                       f'stroke="{DARK}" stroke-width="1.5"/>')
+    c.group("loss")
+    for t in range(T):
+        ok = bool(target_present[t])
+        c.bar(t, 0, loss[t], BLUE if ok else LIGHT, f"t = {t + 1}: l_t = {loss[t]:.3f}" + ("" if ok else " (not counted)"),
+              loss[t], outline=None if ok else GREY)
+    c.end().x_labels(y_labels, size=size)
     n_present = int(np.sum(target_present))
-    with fig.batch_update():
-        hm = fig.data[_idx(fig, "h (all t)")]
-        hm.z, hm.x, hm.y = H.T, t, np.arange(1, p + 1)
-        bars = fig.data[_idx(fig, "loss l_t")]
-        bars.x, bars.y = t, np.asarray(step_loss, dtype=float)
-        bars.marker.color = [BLUE if ok else LIGHT for ok in target_present]
-        bars.marker.line = dict(color=[BLUE if ok else GREY for ok in target_present], width=1)
-        dense = T > 60
-        fig.layout.xaxis.update(tickvals=t, ticktext=x_labels, range=[0.5, T + 0.5],
-                                tickfont=dict(size=9 if dense else 11))
-        fig.layout.xaxis2.update(tickvals=t, ticktext=y_labels, range=[0.5, T + 0.5],
-                                 tickfont=dict(size=9 if dense else 11))
-        absent = T - int(np.sum(input_present))
-        fig.layout.annotations[0].text = (
-            f"all hidden states h<sub>1</sub> \u2026 h<sub>{T}</sub> (column t = h<sub>t</sub>, under it the character "
-            f"x<sub>t</sub> read; box: now)" + (f"; \u2205 = x<sub>t</sub> absent ({absent})" if absent else ""))
-        fig.layout.annotations[1].text = (
-            f"loss per step l<sub>t</sub> = \u2212log p\u0302<sub>t</sub>(true next), under it the true next character; "
-            f"total L = <b>{total_loss:.2f}</b> nats over {n_present} of {T} targets"
-            + ("; grey = target absent, not counted" if n_present < T else ""))
+    absent = T - int(np.sum(input_present))
+    states_title = (f"all hidden states h<sub>1</sub> \u2026 h<sub>{T}</sub> (column t = h<sub>t</sub>, under it the "
+                    f"character x<sub>t</sub> read; box: now)" + (f"; \u2205 = x<sub>t</sub> absent ({absent})" if absent else ""))
+    loss_title = (f"loss per step l<sub>t</sub> = \u2212log p&#770;<sub>t</sub>(true next), under it the true next "
+                  f"character; total L = <b>{total_loss:.2f}</b> nats over {n_present} of {T} targets"
+                  + ("; grey = target absent, not counted" if n_present < T else ""))
+    return (f'<div class="{VIEW_CLASS} rnnviz-sentence" data-name="sentence" data-view="{esc(view_id)}">{PANEL_CSS}'
+            f'<style>.rnnviz-sentence .rnnviz-now{{visibility:hidden}}</style>'
+            f'<div class="rnnviz-panel-title" style="text-align:left; min-height:0">{states_title}</div>'
+            f'<div style="display:flex; align-items:flex-start; gap:6px">{states}{colourbar(1.0, title="h<sub>t</sub>", height=9 * p)}</div>'
+            f'<div class="rnnviz-panel-title" style="text-align:left; min-height:0; margin-top:10px">{loss_title}</div>'
+            f"{c.svg('loss_chart')}</div>")
 
 
-def update_step(fig: go.FigureWidget, t: int) -> None:
-    """Move the boxes of the sentence figure to time-stamp ``t`` (1-based)."""
-    with fig.batch_update():
-        shapes = {s.name: s for s in fig.layout.shapes}
-        shapes["now (states)"].update(x0=t - 0.5, x1=t + 0.5)
-        shapes["now (loss)"].update(x0=t - 0.5, x1=t + 0.5)
-
-
-@functools.cache
-def _colour_stops(name: str) -> tuple[np.ndarray, np.ndarray]:
-    """The positions (k,) and RGB values (k, 3) of a named plotly colour scale, resolved once.
-
-    plotly's ``sample_colorscale`` resolves the name on every call (about 0.5 ms); the step table
-    colours 192 cells per move of t.
-    """
-    scale = get_colorscale(name)
-    pos = np.array([float(p) for p, _ in scale])
-    rgb = np.array([[float(c) for c in re.findall(r"[\d.]+", colour)[:3]] for _, colour in scale])
-    return pos, rgb
-
-
-def scale_colour(u: float, name: str = "RdBu_r") -> str:
-    """The colour at ``u`` in [0, 1] of a named plotly colour scale, as ``sample_colorscale`` gives it."""
-    pos, rgb = _colour_stops(name)
-    u = float(np.clip(u, 0.0, 1.0))
-    r, g, b = (round(float(np.interp(u, pos, rgb[:, i]))) for i in range(3))
-    return f"rgb({r}, {g}, {b})"
+def now_style(view_id: str, t: int) -> str:
+    """The CSS that shows the "now" boxes of time-stamp ``t`` (1-based) in the sentence view ``view_id``."""
+    return (f'<style>.rnnviz-sentence[data-view="{esc(view_id)}"] .rnnviz-now[data-col="{int(t)}"]'
+            "{visibility:visible}</style>")
 
 
 def _cell_colour(v: float, vmax: float) -> tuple[str, str]:
@@ -208,7 +162,7 @@ def step_html(t: int, x: np.ndarray, terms: Mapping[str, np.ndarray], probs: np.
         for name in COLUMNS:
             v = float(terms[name][u])
             bg, fg = _cell_colour(v, TERM_RANGE)
-            cells.append(f'<td title="{esc(name)}, unit {u + 1}: {v:.4f}" style="background:{bg}; color:{fg}; '
+            cells.append(f'<td title="{esc(name)}, unit {u + 1}: {v:.4f}" data-v="{v!r}" style="background:{bg}; color:{fg}; '
                          f'padding:0 8px; text-align:right; border:1px solid #fff">{v:.2f}</td>')
         style = ' style="outline:2.5px solid #111827; outline-offset:-1px"' if boxed else ""
         rows.append(f'<tr{style}><td style="padding:0 6px; color:#555; text-align:right">{u + 1}</td>'
@@ -235,7 +189,7 @@ def step_html(t: int, x: np.ndarray, terms: Mapping[str, np.ndarray], probs: np.
                f"'{esc(display_char(tokens[true_id]))}' (p = {probs[true_id]:.2f})"
                + ("" if target_present else " &mdash; target absent") + "</div>"
                '<table class="rnnviz-softmax" style="border-collapse:collapse">' + "".join(bars) + "</table>")
-    return ('<div class="rnnviz-step" style="font-size:14px">'
+    return (f'<div class="rnnviz-step {VIEW_CLASS}" data-name="step" style="font-size:14px">'
             '<style>.rnnviz-step-title{text-align:center; margin:8px 0 4px 0; font-size:15px}</style>'
             f'<div style="overflow-x:auto">{onehot}</div>'
             f'<div style="display:flex; gap:48px; align-items:flex-start; flex-wrap:wrap">'

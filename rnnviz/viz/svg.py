@@ -18,6 +18,7 @@ Text goes through :func:`esc` (plain text) or :func:`markup` (a little HTML: ``<
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 import re
@@ -25,12 +26,11 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 import numpy as np
-
-from .cellstep import scale_colour
+from plotly.colors import get_colorscale
 
 __all__ = [
     "PANEL_CSS", "VIEW_CLASS", "Chart", "colour_of", "colourbar", "esc", "fmt", "heatmap", "markup", "marks",
-    "matrix", "nice_ticks", "panel", "parse_view", "view",
+    "matrix", "nice_ticks", "panel", "parse_view", "scale_colour", "view",
 ]
 
 #: CSS class of the root element of a view rnnviz draws itself (the browser tests look for it)
@@ -87,6 +87,27 @@ def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
         ticks.append(round(k * step, 12) + 0.0)
         k += 1
     return ticks
+
+
+@functools.cache
+def _colour_stops(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The positions (k,) and RGB values (k, 3) of a named plotly colour scale, resolved once.
+
+    plotly's ``sample_colorscale`` resolves the name on every call (about 0.5 ms); the step table
+    colours 192 cells per move of t.
+    """
+    scale = get_colorscale(name)
+    pos = np.array([float(p) for p, _ in scale])
+    rgb = np.array([[float(c) for c in re.findall(r"[\d.]+", colour)[:3]] for _, colour in scale])
+    return pos, rgb
+
+
+def scale_colour(u: float, name: str = "RdBu_r") -> str:
+    """The colour at ``u`` in [0, 1] of a named plotly colour scale, as ``sample_colorscale`` gives it."""
+    pos, rgb = _colour_stops(name)
+    u = float(np.clip(u, 0.0, 1.0))
+    r, g, b = (round(float(np.interp(u, pos, rgb[:, i]))) for i in range(3))
+    return f"rgb({r}, {g}, {b})"
 
 
 def colour_of(v: float, vmax: float) -> str:
@@ -223,18 +244,21 @@ class Chart:
 
 def heatmap(z: np.ndarray, row_labels: Sequence[str], col_labels: Sequence[str], vmax: float, *, name: str,
             what: str, x_title: str = "", y_title: str = "", caption: str = "", cell: tuple[int, int] | None = None,
-            max_width: int = 230) -> str:
+            max_width: int = 230, box_col: int | None = None, left: int | None = None,
+            col_sizes: Sequence[int] | None = None) -> str:
     """A matrix as coloured cells (rows top to bottom) on the scale +-``vmax``; hover shows each value.
 
     ``cell`` is (width, height) in px; by default as wide as ``max_width`` allows, 9 to 24 px.
-    ``caption`` (markup) is written above the cells.
+    ``caption`` (markup) is written above the cells; ``box_col`` outlines one column (the current time-stamp);
+    ``left`` fixes the left margin (to align columns with a chart below); ``col_sizes`` sets each column label's
+    font size.
     """
     z = np.asarray(z, dtype=float)
     if z.ndim != 2 or z.shape != (len(row_labels), len(col_labels)):
         raise ValueError(f"heatmap {name}: z has shape {z.shape}, labels {len(row_labels)} x {len(col_labels)}")
     rows, cols = z.shape
     cw, ch = cell or (int(np.clip(max_width // max(cols, 1), 9, 24)), int(np.clip(180 // max(rows, 1), 9, 24)))
-    left = 8 + 8 * max(len(s) for s in row_labels) + (18 if y_title else 0)
+    left = left if left is not None else 8 + 8 * max(len(s) for s in row_labels) + (18 if y_title else 0)
     bottom = 20 + (18 if x_title else 0)
     top = 22 if caption else 4
     width, height = left + cw * cols + 4, top + ch * rows + bottom
@@ -247,15 +271,22 @@ def heatmap(z: np.ndarray, row_labels: Sequence[str], col_labels: Sequence[str],
                          f'fill="{colour_of(v, vmax)}" data-v="{float(v)!r}"><title>{esc(what)}, row {esc(row_labels[i])}, '
                          f'column {esc(col_labels[j])}: {v:.4f}</title></rect>')
     small = 11 if min(cw, ch) < 14 else FONT
+    row_every = 1 if ch >= 12 else 2
     for i, label in enumerate(row_labels):
+        if i % row_every:
+            continue
         parts.append(f'<text x="{left - 4}" y="{top + i * ch + ch / 2 + 4:.1f}" text-anchor="end" font-size="{small}" '
                      f'fill="{TEXT}">{esc(label)}</text>')
     every = 1 if cw >= 12 else 2
     for j, label in enumerate(col_labels):
         if j % every == 0:
-            parts.append(f'<text x="{left + j * cw + cw / 2:.1f}" y="{top + rows * ch + 14}" text-anchor="middle" '
-                         f'font-size="{small}" fill="{TEXT}">{esc(label)}</text>')
+            size = col_sizes[j] if col_sizes is not None else small
+            parts.append(f'<text class="rnnviz-col" x="{left + j * cw + cw / 2:.1f}" y="{top + rows * ch + 14}" '
+                         f'text-anchor="middle" font-size="{size}" fill="{TEXT}">{esc(label)}</text>')
     parts.append(f'<rect x="{left}" y="{top}" width="{cw * cols}" height="{ch * rows}" fill="none" stroke="{GRID}"/>')
+    if box_col is not None:
+        parts.append(f'<rect data-name="box" x="{left + box_col * cw - 1}" y="{top - 1}" width="{cw + 2}" '
+                     f'height="{ch * rows + 2}" fill="none" stroke="{TEXT}" stroke-width="3"/>')
     if x_title:
         parts.append(f'<text x="{left + cw * cols / 2:.1f}" y="{height - 3}" text-anchor="middle" fill="{MUTED}">'
                      f"{markup(x_title)}</text>")

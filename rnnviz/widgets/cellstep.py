@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import html
 import itertools
+import uuid
 from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
@@ -29,7 +30,7 @@ from ..core.lm import LanguageModel
 from ..core.losses import softmax_nll
 from ..core.network import Network
 from ..data import Vocabulary
-from ..viz.cellstep import cellstep_figure, display_char, step_html, update_sequence, update_step
+from ..viz.cellstep import display_char, now_style, sentence_html, step_html
 from .base import LessonApp, explained, heading
 
 __all__ = [
@@ -190,7 +191,10 @@ class CellStepApp(LessonApp):
         self.status = W.HTML()
         self.equation = W.HTML()
         self.step_view = W.HTML()  # what changes with t: HTML, so a move redraws no large figure (viz.cellstep)
-        self.fig = cellstep_figure(p)
+        # the whole sentence (SVG, sent when the sentence changes) and the style that boxes the current t in it
+        self._view_id = uuid.uuid4().hex[:12]
+        self.sentence_view = W.HTML()
+        self.now = W.HTML()
         self._sentence_row = explained(
             self.text, f"type a sentence, press Enter: read from h_0 = 0 (up to {MAX_CHARS} characters of the book)")
         super().__init__([
@@ -214,7 +218,8 @@ class CellStepApp(LessonApp):
             self.status,
             self.equation,
             self.step_view,
-            self.fig,
+            self.now,
+            self.sentence_view,
         ])
         kids = list(self.children)  # the message line goes under the sentence box, where bad text is typed
         kids.remove(self.message)
@@ -331,7 +336,8 @@ class CellStepApp(LessonApp):
         inp, tgt = self.masks()
         chars = [self.tokens[i] for i in self.inputs]
         nexts = [self.tokens[i] for i in self.targets]
-        update_sequence(self.fig, self.hidden, chars, nexts, self.step_loss, inp, tgt, self.total_loss)
+        self.sentence_view.value = sentence_html(self.hidden, chars, nexts, self.step_loss, inp, tgt, self.total_loss,
+                                                 view_id=self._view_id)
 
     def _draw_step(self) -> None:
         t = self.t.value - 1
@@ -343,7 +349,7 @@ class CellStepApp(LessonApp):
         self.x = x
         self.terms = step_terms(self.model.weights, self.steps[t], j, present)
         unit = min(max(int(self.unit.value), 1), self.model.hidden_size)
-        update_step(self.fig, t + 1)
+        self.now.value = now_style(self._view_id, t + 1)
         self.step_view.value = step_html(
             t + 1, x, self.terms, self.probs[t], self.tokens, k, unit=unit, top_k_shown=self.top_k,
             x_char=self.tokens[j], input_present=present, target_present=t not in self.target_absent,
