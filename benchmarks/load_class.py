@@ -420,7 +420,8 @@ def main(argv=None) -> int:
     ap.add_argument("--pool-size", type=int, default=1, help="rnnviz app --pool-size (default 1)")
     ap.add_argument("--cull-after", type=int, default=180,
                     help=f"rnnviz app --cull-after seconds (default 180, at least {MIN_CULL_AFTER}; above the "
-                         "slowest page load seen under this load, ~125 s)")
+                         "slowest page load seen before 2026-11-26 16:00, ~125 s; real browsers on the same 2 cores opened "
+                         "their kernel's websocket up to ~195 s after the start: use 300 or more with --client browser)")
     ap.add_argument("--timeout", type=float, default=600, help="global limit for all sessions to be ready (s)")
     ap.add_argument("--reclaim-timeout", type=float, default=300,
                     help="limit for the culling to finish after the pages close (s, default 300)")
