@@ -68,13 +68,9 @@ def sentence_html(H: np.ndarray, inputs: Sequence[str], targets: Sequence[str], 
     size = 9 if T > 60 else 11
     cw = int(np.clip(1000 // max(T, 1), 9, 28))
     left = 52
+    # with a "now" box per column, hidden until now_style shows one
     states = heatmap(H.T, [str(u + 1) for u in range(p)], x_labels, 1.0, name="states", what="h_t", cell=(cw, 9),
-                     left=left, y_title="unit", col_sizes=[size] * T)
-    # the "now" boxes: one per column, hidden until now_style shows one
-    top, height = 4, 9 * p
-    boxes = "".join(f'<rect class="rnnviz-now" data-col="{t + 1}" x="{left + t * cw - 1}" y="{top - 1}" width="{cw + 2}" '
-                    f'height="{height + 2}" fill="none" stroke="{DARK}" stroke-width="3"/>' for t in range(T))
-    states = states.replace("</svg>", boxes + "</svg>")
+                     left=left, y_title="unit", col_size=size, column_boxes="rnnviz-now")
     # the loss of each step, its columns under the states' columns
     loss = np.asarray(step_loss, dtype=float)
     ymax = 1.12 * max(float(np.max(loss)) if T else 0.0, 1e-9)

@@ -244,14 +244,15 @@ class Chart:
 
 def heatmap(z: np.ndarray, row_labels: Sequence[str], col_labels: Sequence[str], vmax: float, *, name: str,
             what: str, x_title: str = "", y_title: str = "", caption: str = "", cell: tuple[int, int] | None = None,
-            max_width: int = 230, box_col: int | None = None, left: int | None = None,
-            col_sizes: Sequence[int] | None = None) -> str:
+            max_width: int = 230, left: int | None = None, col_size: int | None = None,
+            column_boxes: str | None = None) -> str:
     """A matrix as coloured cells (rows top to bottom) on the scale +-``vmax``; hover shows each value.
 
     ``cell`` is (width, height) in px; by default as wide as ``max_width`` allows, 9 to 24 px.
-    ``caption`` (markup) is written above the cells; ``box_col`` outlines one column (the current time-stamp);
-    ``left`` fixes the left margin (to align columns with a chart below); ``col_sizes`` sets each column label's
-    font size.
+    ``caption`` (markup) is written above the cells; ``left`` fixes the left margin (to align columns with a
+    chart below); ``col_size`` sets the font size of the column labels. ``column_boxes``: a CSS class; every
+    column gets an outline of that class with ``data-col`` (1-based), for a style to show one (lesson 2's
+    current time-stamp: :func:`rnnviz.viz.cellstep.now_style`).
     """
     z = np.asarray(z, dtype=float)
     if z.ndim != 2 or z.shape != (len(row_labels), len(col_labels)):
@@ -280,13 +281,14 @@ def heatmap(z: np.ndarray, row_labels: Sequence[str], col_labels: Sequence[str],
     every = 1 if cw >= 12 else 2
     for j, label in enumerate(col_labels):
         if j % every == 0:
-            size = col_sizes[j] if col_sizes is not None else small
+            size = col_size if col_size is not None else small
             parts.append(f'<text class="rnnviz-col" x="{left + j * cw + cw / 2:.1f}" y="{top + rows * ch + 14}" '
                          f'text-anchor="middle" font-size="{size}" fill="{TEXT}">{esc(label)}</text>')
     parts.append(f'<rect x="{left}" y="{top}" width="{cw * cols}" height="{ch * rows}" fill="none" stroke="{GRID}"/>')
-    if box_col is not None:
-        parts.append(f'<rect data-name="box" x="{left + box_col * cw - 1}" y="{top - 1}" width="{cw + 2}" '
-                     f'height="{ch * rows + 2}" fill="none" stroke="{TEXT}" stroke-width="3"/>')
+    if column_boxes is not None:
+        parts += [f'<rect class="{esc(column_boxes)}" data-col="{j + 1}" x="{left + j * cw - 1}" y="{top - 1}" '
+                  f'width="{cw + 2}" height="{ch * rows + 2}" fill="none" stroke="{TEXT}" stroke-width="3"/>'
+                  for j in range(cols)]
     if x_title:
         parts.append(f'<text x="{left + cw * cols / 2:.1f}" y="{height - 3}" text-anchor="middle" fill="{MUTED}">'
                      f"{markup(x_title)}</text>")
