@@ -7,7 +7,8 @@ import pytest
 
 from rnnviz.viz.cellstep import scale_colour
 from rnnviz.viz.svg import (
-    VIEW_CLASS, Chart, colour_of, colourbar, heatmap, markup, marks, matrix, nice_ticks, panel, parse_view, view,
+    MISSING, VIEW_CLASS, Chart, colour_of, colourbar, heatmap, legend, log_range, log_ticks, markup, marks, matrix,
+    nice_ticks, panel, parse_view, sequential_colour, view,
 )
 
 
@@ -95,3 +96,59 @@ def test_a_view_is_one_element_with_the_view_class():
     assert root.get("class") == VIEW_CLASS and root.get("data-name") == "demo"
     with pytest.raises(KeyError):
         marks(html, "nothing")
+
+
+def test_a_log_axis_maps_decades_evenly_and_breaks_lines_at_values_it_cannot_show():
+    c = Chart(100, 100, (0, 4), (1e-3, 1e1), left=0, right=0, top=0, bottom=0, y_log=True)
+    assert [c.py(v) for v in (1e1, 1e-1, 1e-3)] == [0, 50, 100]  # 4 decades over 100 px
+    assert all(math.isnan(c.py(v)) for v in (0.0, -1.0, math.inf, math.nan))
+    c.y_grid().group("pts")
+    ys = [1.0, 0.1, 0.0, math.nan, 0.01]
+    for k, y in enumerate(ys):
+        c.point(k, y, "#000", "p", y)
+    c.end().line(range(5), ys, "#000")
+    svg = c.svg("log")
+    np.testing.assert_array_equal(marks(svg, "pts"), [1.0, 0.1, 0.01])  # no mark for 0 or NaN
+    lines = [el for el in parse_view(svg).iter() if el.tag == "polyline"]
+    assert [len(el.get("points").split()) for el in lines] == [2, 1]  # the gap splits the line in two
+    assert "10<tspan" in svg and "\u22123" in svg  # tick labels 10^-3 ... 10^1 as superscripts
+    with pytest.raises(ValueError, match="positive"):
+        Chart(10, 10, (0, 1), (0, 1), y_log=True)
+
+
+@pytest.mark.parametrize("lo, hi", [(1e-3, 10), (1e-300, 1e300), (0.5, 0.9), (1, 1)])
+def test_log_ticks_are_powers_of_ten_inside_the_range_at_most_six(lo, hi):
+    ticks, labels = log_ticks(lo, hi)
+    assert len(ticks) == len(labels) <= 6
+    assert all(lo <= t <= hi * (1 + 1e-12) for t in ticks)
+    assert all(math.log10(t) == round(math.log10(t)) for t in ticks)
+    if hi / lo >= 10:
+        assert ticks
+
+
+def test_log_range_holds_every_positive_finite_value():
+    lo, hi = log_range([1e-5, 0.0, np.nan, 3.0], [np.inf, 20.0])
+    assert lo < 1e-5 and hi > 20.0
+    assert log_range([0.0, np.nan]) == (0.1, 10.0)  # nothing to show: a default decade span
+    lo, hi = log_range([2.0, 2.0])
+    assert lo < 2.0 < hi and math.log10(hi / lo) >= 1
+
+
+def test_a_sequential_heatmap_greys_missing_cells_and_its_colourbar_spans_the_range():
+    z = np.array([[0.0, 1.0], [np.nan, 2.0]])
+    svg = heatmap(z, ["a", "b"], ["x", "y"], 0.0, name="m", what="flow", vrange=(0.0, 2.0), digits=3)
+    cells = [el for el in parse_view(svg).iter() if el.get("data-v") is not None]
+    assert [el.get("fill") for el in cells] == [scale_colour(0.0, "Viridis"), scale_colour(0.5, "Viridis"),
+                                                 MISSING, scale_colour(1.0, "Viridis")]
+    assert "row b, column x: no value" in svg and "row b, column y: 2" in svg
+    bar = colourbar(0.0, title="log10", vrange=(0.0, 2.0))
+    fills = [el.get("fill") for el in parse_view(bar).iter() if el.tag == "rect" and el.get("fill") != "none"]
+    assert fills[0] == sequential_colour(2.0 - 2.0 / 80, 0.0, 2.0) and fills[-1] == sequential_colour(1 / 40, 0.0, 2.0)
+
+
+def test_a_legend_names_each_line_and_escapes_its_labels():
+    html = view(legend([("|dL/dh<sub>t</sub>|", "#2563eb", "line"), ("<img src=x>", "#000", "dash"),
+                        ("bound", "#f00", "bar")]), name="l")
+    root = parse_view(html)
+    keys = [el for el in root.iter() if el.get("class") == "rnnviz-key"]
+    assert len(keys) == 3 and "<img" not in html and "stroke-dasharray" in html

@@ -29,8 +29,9 @@ import numpy as np
 from plotly.colors import get_colorscale
 
 __all__ = [
-    "PANEL_CSS", "VIEW_CLASS", "Chart", "colour_of", "colourbar", "esc", "fmt", "heatmap", "markup", "marks",
-    "matrix", "nice_ticks", "panel", "parse_view", "scale_colour", "view",
+    "MISSING", "PANEL_CSS", "VIEW_CLASS", "Chart", "colour_of", "colourbar", "esc", "fmt", "heatmap", "legend",
+    "log_range", "log_ticks", "markup", "marks", "matrix", "nice_ticks", "panel", "parse_view", "scale_colour",
+    "sequential_colour", "view",
 ]
 
 #: CSS class of the root element of a view rnnviz draws itself (the browser tests look for it)
@@ -89,6 +90,33 @@ def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     return ticks
 
 
+def log_ticks(lo: float, hi: float, n: int = 6) -> tuple[list[float], list[str]]:
+    """Powers of ten inside [lo, hi] (every k-th decade, at most ``n``) and their labels 10<sup>k</sup>."""
+    if not (lo > 0 and hi >= lo and math.isfinite(hi)):
+        return [], []
+    a, b = math.ceil(math.log10(lo) - 1e-9), math.floor(math.log10(hi) + 1e-9)
+    if b < a:
+        return [], []
+    step = max(1, math.ceil((b - a + 1) / n))
+    step = next((m for m in (1, 2, 5, 10, 20, 25, 50, 100) if m >= step), step)
+    ks = [k for k in range(a, b + 1) if k % step == 0]
+    labels = ["1" if k == 0 else "10" if k == 1 else f"10<sup>{k}</sup>".replace("-", "\u2212") for k in ks]
+    return [10.0 ** k for k in ks], labels
+
+
+def log_range(*arrays, pad: float = 0.3, floor: float = 1e-300) -> tuple[float, float]:
+    """A log-axis range holding every positive finite value of ``arrays``, padded by ``pad`` decades each side."""
+    vals = np.concatenate([np.ravel(np.asarray(a, dtype=float)) for a in arrays] or [np.ones(1)])
+    vals = vals[np.isfinite(vals) & (vals > 0)]
+    if vals.size == 0:
+        return 0.1, 10.0
+    lo, hi = math.log10(max(vals.min(), floor)), math.log10(vals.max())
+    if hi - lo < 1:
+        mid = (hi + lo) / 2
+        lo, hi = mid - 0.5, mid + 0.5
+    return 10 ** (lo - pad), 10 ** min(hi + pad, 307.0)
+
+
 @functools.cache
 def _colour_stops(name: str) -> tuple[np.ndarray, np.ndarray]:
     """The positions (k,) and RGB values (k, 3) of a named plotly colour scale, resolved once.
@@ -98,7 +126,8 @@ def _colour_stops(name: str) -> tuple[np.ndarray, np.ndarray]:
     """
     scale = get_colorscale(name)
     pos = np.array([float(p) for p, _ in scale])
-    rgb = np.array([[float(c) for c in re.findall(r"[\d.]+", colour)[:3]] for _, colour in scale])
+    rgb = np.array([[int(colour[k:k + 2], 16) for k in (1, 3, 5)] if colour.startswith("#")
+                    else [float(c) for c in re.findall(r"[\d.]+", colour)[:3]] for _, colour in scale], dtype=float)
     return pos, rgb
 
 
@@ -108,6 +137,17 @@ def scale_colour(u: float, name: str = "RdBu_r") -> str:
     u = float(np.clip(u, 0.0, 1.0))
     r, g, b = (round(float(np.interp(u, pos, rgb[:, i]))) for i in range(3))
     return f"rgb({r}, {g}, {b})"
+
+
+#: colour of a heatmap cell without a value (NaN or inf)
+MISSING = "#d1d5db"
+
+
+def sequential_colour(v: float, lo: float, hi: float, name: str = "Viridis") -> str:
+    """The colour of ``v`` on a sequential scale from ``lo`` to ``hi``; :data:`MISSING` for NaN or inf."""
+    if not math.isfinite(v):
+        return MISSING
+    return scale_colour(0.5 if hi <= lo else (v - lo) / (hi - lo), name)
 
 
 def colour_of(v: float, vmax: float) -> str:
@@ -124,10 +164,13 @@ class Chart:
     """
 
     def __init__(self, width: int, height: int, x: tuple[float, float], y: tuple[float, float], *,
-                 left: int = 46, right: int = 10, top: int = 12, bottom: int = 34):
+                 left: int = 46, right: int = 10, top: int = 12, bottom: int = 34, y_log: bool = False):
         self.width, self.height = int(width), int(height)
         self.x0, self.x1 = (float(v) for v in x)
-        self.y0, self.y1 = (float(v) for v in y)
+        self.y_log = bool(y_log)
+        if self.y_log and not (min(y) > 0 and math.isfinite(max(y))):
+            raise ValueError(f"Chart: a log axis needs a positive, finite range, got y={y}")
+        self.y0, self.y1 = (math.log10(v) if self.y_log else float(v) for v in y)
         if not (self.x1 > self.x0 and self.y1 > self.y0):
             raise ValueError(f"Chart: empty range x={x}, y={y}")
         self.left, self.right, self.top, self.bottom = left, right, top, bottom
@@ -138,20 +181,36 @@ class Chart:
         return self.left + (float(x) - self.x0) / (self.x1 - self.x0) * (self.width - self.left - self.right)
 
     def py(self, y: float) -> float:
+        """The pixel row of ``y`` (clipped to the range); NaN for a value a log axis cannot show (<= 0, inf, NaN)."""
+        y = float(y)
+        if self.y_log:
+            if not (y > 0 and math.isfinite(y)):
+                return math.nan
+            y = math.log10(y)
+        elif not math.isfinite(y):
+            return math.nan
         y = float(np.clip(y, self.y0, self.y1))
         return self.height - self.bottom - (y - self.y0) / (self.y1 - self.y0) * (self.height - self.top - self.bottom)
 
     # ------------------------------------------------------------------ axes
     def y_grid(self, ticks: Sequence[float] | None = None, *, labels: Sequence[str] | None = None) -> Chart:
-        """Horizontal grid lines with labels at the left; the zero line darker."""
+        """Horizontal grid lines with labels (markup) at the left; the zero line darker.
+
+        On a log axis the default ticks are powers of ten (every k-th decade, at most 6), labelled 10<sup>k</sup>.
+        """
+        if ticks is None and self.y_log:
+            ticks, default = log_ticks(10 ** self.y0, 10 ** self.y1)
+            labels = default if labels is None else labels
         ticks = nice_ticks(self.y0, self.y1) if ticks is None else list(ticks)
         labels = [fmt(t) for t in ticks] if labels is None else labels
         x0, x1 = self.left, self.width - self.right
         for t, label in zip(ticks, labels):
             y = self.py(t)
-            colour = AXIS if t == 0 else GRID
+            if not math.isfinite(y):
+                continue
+            colour = AXIS if t == 0 and not self.y_log else GRID
             self.parts.append(f'<line x1="{x0}" x2="{x1}" y1="{y:.1f}" y2="{y:.1f}" stroke="{colour}"/>'
-                              f'<text x="{x0 - 5}" y="{y + 4:.1f}" text-anchor="end" fill="{MUTED}">{esc(label)}</text>')
+                              f'<text x="{x0 - 5}" y="{y + 4:.1f}" text-anchor="end" fill="{MUTED}">{markup(label)}</text>')
         return self
 
     def x_grid(self, ticks: Sequence[float] | None = None) -> Chart:
@@ -203,7 +262,11 @@ class Chart:
             outline: str | None = None) -> Chart:
         """A bar at position ``x`` from ``y0`` to ``y1`` (data units), ``width`` of a category wide."""
         a, b = self.px(x - width / 2), self.px(x + width / 2)
+        if self.y_log:
+            y0 = 10 ** self.y0 if not y0 > 0 else y0  # a bar from 0 starts at the bottom of a log axis
         top, bottom = sorted((self.py(y0), self.py(y1)))
+        if not (math.isfinite(top) and math.isfinite(bottom)):
+            return self
         stroke = f' stroke="{outline}" stroke-width="2"' if outline else ""
         self.parts.append(f'<rect x="{a:.1f}" y="{top:.1f}" width="{max(b - a, 1):.1f}" height="{max(bottom - top, 0.5):.1f}" '
                           f'fill="{colour}"{stroke} data-v="{float(value)!r}"><title>{esc(tip)}</title></rect>')
@@ -211,15 +274,27 @@ class Chart:
 
     def line(self, xs: Sequence[float], ys: Sequence[float], colour: str, *, width: float = 1.5,
              dash: str | None = None) -> Chart:
-        pts = " ".join(f"{self.px(x):.1f},{self.py(y):.1f}" for x, y in zip(xs, ys) if math.isfinite(y))
+        """A line through the points; a value the axis cannot show (NaN, inf, <= 0 on a log axis) breaks it."""
         dashed = f' stroke-dasharray="{dash}"' if dash else ""
-        self.parts.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="{width}"{dashed}/>')
+        runs: list[list[str]] = [[]]
+        for x, y in zip(xs, ys):
+            py = self.py(y)
+            if math.isfinite(py) and math.isfinite(float(x)):
+                runs[-1].append(f"{self.px(x):.1f},{py:.1f}")
+            elif runs[-1]:
+                runs.append([])
+        for run in runs:
+            if run:
+                self.parts.append(f'<polyline points="{" ".join(run)}" fill="none" stroke="{colour}" '
+                                  f'stroke-width="{width}"{dashed}/>')
         return self
 
     def point(self, x: float, y: float, colour: str, tip: str, value: float, *, r: float = 3.5,
               shape: str = "circle", opacity: float = 1.0) -> Chart:
-        """A point; ``shape`` "circle" or "diamond"."""
+        """A point; ``shape`` "circle" or "diamond". Nothing is drawn for a value the axis cannot show."""
         cx, cy = self.px(x), self.py(y)
+        if not math.isfinite(cy):
+            return self
         alpha = f' fill-opacity="{opacity}"' if opacity < 1 else ""
         title = f'data-v="{float(value)!r}"><title>{esc(tip)}</title>'
         if shape == "diamond":
@@ -245,14 +320,17 @@ class Chart:
 def heatmap(z: np.ndarray, row_labels: Sequence[str], col_labels: Sequence[str], vmax: float, *, name: str,
             what: str, x_title: str = "", y_title: str = "", caption: str = "", cell: tuple[int, int] | None = None,
             max_width: int = 230, left: int | None = None, col_size: int | None = None,
-            column_boxes: str | None = None) -> str:
+            column_boxes: str | None = None, vrange: tuple[float, float] | None = None, scale: str = "Viridis",
+            digits: int | None = None) -> str:
     """A matrix as coloured cells (rows top to bottom) on the scale +-``vmax``; hover shows each value.
 
     ``cell`` is (width, height) in px; by default as wide as ``max_width`` allows, 9 to 24 px.
     ``caption`` (markup) is written above the cells; ``left`` fixes the left margin (to align columns with a
     chart below); ``col_size`` sets the font size of the column labels. ``column_boxes``: a CSS class; every
     column gets an outline of that class with ``data-col`` (1-based), for a style to show one (lesson 2's
-    current time-stamp: :func:`rnnviz.viz.cellstep.now_style`).
+    current time-stamp: :func:`rnnviz.viz.cellstep.now_style`). ``vrange=(lo, hi)`` colours on the sequential
+    ``scale`` instead of the diverging +-``vmax`` one; a NaN or inf cell is grey (:data:`MISSING`), its hover
+    says "no value". ``digits``: significant digits in the hover text (default: 4 decimals).
     """
     z = np.asarray(z, dtype=float)
     if z.ndim != 2 or z.shape != (len(row_labels), len(col_labels)):
@@ -268,9 +346,12 @@ def heatmap(z: np.ndarray, row_labels: Sequence[str], col_labels: Sequence[str],
     for i in range(rows):
         for j in range(cols):
             v = z[i, j]
+            colour = sequential_colour(v, *vrange, scale) if vrange is not None else (
+                colour_of(v, vmax) if math.isfinite(v) else MISSING)
+            shown = "no value" if not math.isfinite(v) else f"{v:.4f}" if digits is None else fmt(v, digits)
             parts.append(f'<rect x="{left + j * cw}" y="{top + i * ch}" width="{cw}" height="{ch}" '
-                         f'fill="{colour_of(v, vmax)}" data-v="{float(v)!r}"><title>{esc(what)}, row {esc(row_labels[i])}, '
-                         f'column {esc(col_labels[j])}: {v:.4f}</title></rect>')
+                         f'fill="{colour}" data-v="{float(v)!r}"><title>{esc(what)}, row {esc(row_labels[i])}, '
+                         f'column {esc(col_labels[j])}: {shown}</title></rect>')
     small = 11 if min(cw, ch) < 14 else FONT
     row_every = 1 if ch >= 12 else 2
     for i, label in enumerate(row_labels):
@@ -299,17 +380,22 @@ def heatmap(z: np.ndarray, row_labels: Sequence[str], col_labels: Sequence[str],
             f'viewBox="0 0 {width} {height}" font-size="{FONT}" style="display:block">' + "".join(parts) + "</svg>")
 
 
-def colourbar(vmax: float, *, title: str, height: int = 180, steps: int = 40) -> str:
-    """A vertical colour bar for the diverging scale +-``vmax``, ticks on the right, ``title`` above."""
+def colourbar(vmax: float, *, title: str, height: int = 180, steps: int = 40,
+              vrange: tuple[float, float] | None = None, scale: str = "Viridis") -> str:
+    """A vertical colour bar for the diverging scale +-``vmax`` (or ``vrange`` on the sequential ``scale``, as
+    :func:`heatmap` takes them), ticks on the right, ``title`` above."""
     bar_w, top = 14, 22
+    lo, hi = vrange if vrange is not None else (-vmax, vmax)
+    lo, hi = (float(lo), float(hi)) if hi > lo else (float(lo) - 1, float(lo) + 1)
     parts = [f'<text x="0" y="13" fill="{MUTED}">{markup(title)}</text>']
     h = height / steps
     for k in range(steps):
-        v = vmax * (1 - 2 * (k + 0.5) / steps)
-        parts.append(f'<rect x="0" y="{top + k * h:.2f}" width="{bar_w}" height="{h + 0.6:.2f}" fill="{colour_of(v, vmax)}"/>')
+        v = hi - (hi - lo) * (k + 0.5) / steps
+        colour = sequential_colour(v, lo, hi, scale) if vrange is not None else colour_of(v, vmax)
+        parts.append(f'<rect x="0" y="{top + k * h:.2f}" width="{bar_w}" height="{h + 0.6:.2f}" fill="{colour}"/>')
     parts.append(f'<rect x="0" y="{top}" width="{bar_w}" height="{height}" fill="none" stroke="{GRID}"/>')
-    for t in nice_ticks(-vmax, vmax, 4):
-        y = top + (1 - (t + vmax) / (2 * vmax)) * height
+    for t in nice_ticks(lo, hi, 4):
+        y = top + (hi - t) / (hi - lo) * height
         parts.append(f'<line x1="{bar_w}" x2="{bar_w + 4}" y1="{y:.1f}" y2="{y:.1f}" stroke="{AXIS}"/>'
                      f'<text x="{bar_w + 6}" y="{y + 4:.1f}" fill="{MUTED}" font-size="12">{fmt(t, 2)}</text>')
     width = 64
@@ -325,13 +411,32 @@ def panel(title: str, *svgs: str, note: str = "") -> str:
             f'<div style="display:flex; align-items:flex-start; gap:4px">{body}</div>{foot}</div>')
 
 
+def legend(items: Sequence[tuple[str, str, str]]) -> str:
+    """A one-line legend (HTML): ``(label markup, colour, kind)`` with kind "line", "dash", "dot", "bar" or "point"."""
+    out = []
+    for label, colour, kind in items:
+        if kind == "bar":
+            mark = f'<rect x="3" y="3" width="16" height="10" fill="{colour}"/>'
+        elif kind == "point":
+            mark = f'<circle cx="11" cy="8" r="4" fill="{colour}"/>'
+        else:
+            dash = {"dash": ' stroke-dasharray="6 3"', "dot": ' stroke-dasharray="2 3"'}.get(kind, "")
+            mark = f'<line x1="1" x2="21" y1="8" y2="8" stroke="{colour}" stroke-width="2"{dash}/>'
+        out.append(f'<span class="rnnviz-key"><svg width="22" height="16" viewBox="0 0 22 16">{mark}</svg>'
+                   f"{markup(label)}</span>")
+    return f'<div class="rnnviz-legend">{"".join(out)}</div>'
+
+
 #: Styles of the panels of a view (inside the view, so a view is self-contained in a notebook too)
 PANEL_CSS = (
     "<style>.rnnviz-view .rnnviz-panels{display:flex; flex-wrap:wrap; gap:14px 30px; align-items:flex-start}"
     ".rnnviz-view .rnnviz-panel-title{text-align:center; font-size:15px; line-height:1.3; margin:0 0 4px 0;"
     " min-height:2.6em}"
     ".rnnviz-view .rnnviz-panel-note{font-size:13px; color:#374151; margin-top:4px; line-height:1.5}"
-    ".rnnviz-view svg text{font-family:inherit}</style>"
+    ".rnnviz-view svg text{font-family:inherit}"
+    ".rnnviz-view .rnnviz-legend{display:flex; flex-wrap:wrap; gap:2px 16px; font-size:13px; color:#374151;"
+    " margin:2px 0}"
+    ".rnnviz-view .rnnviz-key{display:inline-flex; align-items:center; gap:4px}</style>"
 )
 
 
