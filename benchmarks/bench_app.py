@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from rnnviz._chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from rnnviz.lessons import LESSONS  # noqa: E402
+from rnnviz.widgets.base import READY_JS  # noqa: E402,F401  (load_class imports it from here)
 
 PAGES = ["index.ipynb"] + [ls.notebook for ls in LESSONS]
 GOAL_READY_S = 5.0
@@ -198,15 +199,6 @@ class App:
 
 
 # ---------------------------------------------------------------------------- the browser side
-
-READY_JS = """(minPlots = 0) => {
-    const r = document.querySelector('#rendered_cells');
-    if (!r || getComputedStyle(r).display === 'none') return false;
-    const boxes = document.querySelectorAll('.rnnviz-app, .rnnviz-index');
-    const plots = document.querySelectorAll('.js-plotly-plot');
-    const drawn = document.querySelectorAll('.js-plotly-plot .main-svg');
-    const views = document.querySelectorAll('.rnnviz-app .rnnviz-view');
-    return boxes.length > 0 && plots.length + views.length >= minPlots && plots.length <= drawn.length; }"""
 
 # a listener on every figure: the time of each plotly_afterplot, and of each key press
 LISTEN_JS = """() => {

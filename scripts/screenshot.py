@@ -17,7 +17,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("notebook", type=Path)
     ap.add_argument("--out", type=Path)
-    ap.add_argument("--plots", type=int, default=1, help="wait until this many plotly graphs have drawn")
+    ap.add_argument("--plots", type=int, default=1, help="wait until at least this many figures or views have drawn (and each app shows all it declares)")
     ap.add_argument("--height", type=int, default=1000)
     args = ap.parse_args()
     nb = args.notebook.resolve()

@@ -84,3 +84,37 @@ def test_a_figure_of_fixed_width_keeps_it_and_the_app_scrolls():
     app = Two()
     assert FIXED_WIDTH in app.wide._dom_classes and FIXED_WIDTH not in app.free._dom_classes
     assert f".{FIXED_WIDTH} {{ align-self: flex-start; flex-shrink: 0; }}" in CSS
+
+
+def test_count_views_counts_elements_with_the_view_class_only():
+    from rnnviz.widgets.base import count_views
+
+    assert count_views('<div class="rnnviz-view" data-name="a"><svg/></div>') == 1
+    assert count_views('<div class="rnnviz-slots rnnviz-view x"></div><div class="rnnviz-view"></div>') == 2
+    assert count_views('<div class="rnnviz-views-2 rnnviz-viewer">rnnviz-view</div>') == 0
+    assert count_views("") == count_views(None) == 0
+
+
+def test_an_app_declares_how_many_figures_and_views_it_shows():
+    """The browser tests and benchmarks wait until each app shows what it declares (READY_JS)."""
+    import ipywidgets as W
+
+    from rnnviz.viz.svg import view
+    from rnnviz.widgets.base import READY_JS, VIEWS_PREFIX
+
+    class Views(LessonApp):
+        def __init__(self):
+            self.fig = LiveFigure(go.Figure(go.Scatter()))
+            self.a, self.b = W.HTML(view(name="a")), W.HTML("<p>not a view</p>")
+            super().__init__([W.VBox([self.a, W.HBox([self.b])]), self.fig])
+
+        def update(self):
+            pass
+
+    app = Views()
+    app._repr_mimebundle_()
+    assert [c for c in app._dom_classes if c.startswith(VIEWS_PREFIX)] == [f"{VIEWS_PREFIX}2"]
+    app.b.value = view(name="b")
+    app._repr_mimebundle_()  # displayed again: the count is replaced, not added to
+    assert [c for c in app._dom_classes if c.startswith(VIEWS_PREFIX)] == [f"{VIEWS_PREFIX}3"]
+    assert f"'{VIEWS_PREFIX}'" in READY_JS and "@PREFIX@" not in READY_JS

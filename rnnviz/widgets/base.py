@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 
@@ -24,8 +25,10 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..viz.live import LiveFigure
+from ..viz.svg import VIEW_CLASS
 
-__all__ = ["CSS", "FIXED_WIDTH", "PLOTLY_LOADER", "STATIC_ENV", "LessonApp", "Message", "explained", "heading"]
+__all__ = ["CSS", "FIXED_WIDTH", "PLOTLY_LOADER", "READY_JS", "STATIC_ENV", "VIEWS_PREFIX", "LessonApp", "Message",
+           "count_views", "explained", "heading"]
 
 #: Set in the environment by the classroom app (rnnviz.app): figures then load plotly.js from the
 #: server's static files instead of carrying the 5 MB bundle in every figure's widget state.
@@ -40,6 +43,36 @@ PLOTLY_LOADER = (
     f"const mod = await import(new URL(base + 'static/{STATIC_NAME}', window.location.href).href);\n"
     "export default mod.default;\n"
 )
+
+#: CSS class prefix by which a displayed app says how many figures and views it shows (``rnnviz-views-3``):
+#: the browser tests and the benchmarks call a page ready only when every app shows all of them.
+VIEWS_PREFIX = "rnnviz-views-"
+#: JavaScript for a browser (Playwright's ``wait_for_function``, argument: how many figures at least): true once
+#: the page is interactive, its cells shown and every app showing every figure and view it declares.
+READY_JS = """(minPlots = 0) => {
+    const prefix = '@PREFIX@';
+    const r = document.querySelector('#rendered_cells');
+    if (!r || getComputedStyle(r).display === 'none') return false;
+    const boxes = document.querySelectorAll('.rnnviz-app, .rnnviz-index');
+    const plots = document.querySelectorAll('.js-plotly-plot');
+    const drawn = document.querySelectorAll('.js-plotly-plot .main-svg');
+    const views = document.querySelectorAll('.rnnviz-app .rnnviz-view');
+    // each app says how many figures and views it shows (class rnnviz-views-N, rnnviz.widgets.base): all of them
+    for (const app of document.querySelectorAll('.rnnviz-app.widget-box')) {  // a LessonApp (VBox)
+        const declared = Array.from(app.classList).find(c => c.startsWith(prefix));
+        const shown = app.querySelectorAll('.rnnviz-view').length
+            + Array.from(app.querySelectorAll('.js-plotly-plot')).filter(p => p.querySelector('.main-svg')).length;
+        if (!declared || shown < Number(declared.slice(prefix.length))) return false;
+    }
+    return boxes.length > 0 && plots.length + views.length >= minPlots && plots.length <= drawn.length; }""".replace("@PREFIX@", VIEWS_PREFIX)
+
+_VIEW_ROOT = re.compile(r'class="(?:[^"]*\s)?' + re.escape(VIEW_CLASS) + r'(?:\s[^"]*)?"')
+
+
+def count_views(markup: str) -> int:
+    """How many elements of ``markup`` carry the class ``rnnviz-view`` (the roots of views rnnviz draws)."""
+    return len(_VIEW_ROOT.findall(markup or ""))
+
 
 #: Classroom styling: larger type that reads on a projector, help text beside each control.
 CSS = """
@@ -172,8 +205,27 @@ class LessonApp(W.VBox):
                 fig._esm = PLOTLY_LOADER
             fig.sync_state(force=not unviewed_only)
 
+    def view_count(self) -> int:
+        """How many figures (plotly) and views rnnviz draws (``rnnviz-view`` elements in HTML widgets) this app shows."""
+        n, stack = 0, list(self.children)
+        while stack:
+            w = stack.pop(0)
+            if isinstance(w, LiveFigure):
+                n += 1
+            elif isinstance(w, W.HTML):
+                n += count_views(w.value)
+            stack.extend(getattr(w, "children", ()))
+        return n
+
+    def declare_views(self) -> None:
+        """Put :meth:`view_count` in the app's classes (``rnnviz-views-N``), for a browser to check it shows them all."""
+        for cls in [c for c in self._dom_classes if c.startswith(VIEWS_PREFIX)]:
+            self.remove_class(cls)
+        self.add_class(f"{VIEWS_PREFIX}{self.view_count()}")
+
     def _repr_mimebundle_(self, **kwargs):
         self.sync_figures()
+        self.declare_views()
         return super()._repr_mimebundle_(**kwargs)
 
     def refresh(self) -> None:

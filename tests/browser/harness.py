@@ -137,12 +137,13 @@ def browser_page(viewport=(1400, 1000)):
 
 
 def open_lesson(page, url: str, *, plots: int = 1, timeout_ms: int = 120_000) -> float:
-    """Load a Voila page and wait until ``plots`` plotly graphs have drawn. Returns seconds to ready."""
+    """Load a Voila page and wait until it is ready: every app shows the figures and views it declares, at least
+    ``plots`` in all (``rnnviz.widgets.base.READY_JS``). Returns seconds to ready."""
+    from rnnviz.widgets.base import READY_JS
+
     start = time.monotonic()
     page.goto(url, timeout=timeout_ms)
-    page.wait_for_function(
-        "n => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n", arg=plots, timeout=timeout_ms
-    )
+    page.wait_for_function(READY_JS, arg=plots, timeout=timeout_ms)
     page.wait_for_timeout(500)  # let the last redraw settle
     return time.monotonic() - start
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from rnnviz.lessons import LESSONS
+from rnnviz.widgets.base import READY_JS, VIEWS_PREFIX
 
 from .harness import CHROMIUM, ROOT, app_server, browser_page, page_errors
 
@@ -74,17 +75,10 @@ def _load(page, url: str, timeout_ms: int = 180_000) -> float:
     page.goto(url, timeout=timeout_ms)
     page.wait_for_function("() => { const r = document.querySelector('#rendered_cells');"
                            " return r && getComputedStyle(r).display !== 'none'; }", timeout=timeout_ms)
-    # widgets render after the cells: wait until every plotly figure has drawn, and the count is stable
-    # a lesson page must show at least one figure (plotly, or a view rnnviz draws); the index shows none
+    # widgets render after the cells: wait until every app shows every figure and view it declares
+    # (rnnviz-views-N, LessonApp.declare_views); a lesson page shows at least one, the index none
     min_plots = 0 if url.endswith("index.ipynb") else 1
-    page.wait_for_function("""n => {
-        const plots = document.querySelectorAll('.js-plotly-plot');
-        const drawn = document.querySelectorAll('.js-plotly-plot .main-svg');
-        const views = document.querySelectorAll('.rnnviz-app .rnnviz-view');
-        const boxes = document.querySelectorAll('.rnnviz-app, .rnnviz-index');
-        return boxes.length > 0 && plots.length + views.length >= n && plots.length <= drawn.length; }""",
-                           arg=min_plots,
-                           timeout=timeout_ms)
+    page.wait_for_function(READY_JS, arg=min_plots, timeout=timeout_ms)
     page.wait_for_timeout(1500)
     return time.monotonic() - start
 
@@ -140,6 +134,11 @@ def test_page_loads_draws_and_reacts(app_url, page, notebook):
     number = int(notebook[:2])
     if number < len(LESSONS):
         assert LESSONS[number].notebook in links, "the lesson links to the next one"
+    declared = page.evaluate("""prefix => Array.from(document.querySelectorAll('.rnnviz-app.widget-box')).map(app => [
+        Number((Array.from(app.classList).find(c => c.startsWith(prefix)) || prefix + '-1').slice(prefix.length)),
+        app.querySelectorAll('.rnnviz-view').length + app.querySelectorAll('.js-plotly-plot').length])""", VIEWS_PREFIX)
+    assert declared and all(n >= 1 and shown == n for n, shown in declared), \
+        f"{notebook}: each app's declared views (rnnviz-views-N) against those shown: {declared}"
     plots = _plots(page)
     assert plots, f"{notebook} shows no figure (plotly or rnnviz-view)"
     for i, traces in enumerate(plots):
