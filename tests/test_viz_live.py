@@ -3,7 +3,8 @@
 plotly's FigureWidget can lose an update in the browser (its message trait is set and reset
 at once; a busy browser reads the reset). A LiveFigure sends cumulative messages instead.
 These tests play the browser: start from the state a view was created from, apply *only the
-last* message the kernel sent, and compare with the figure the kernel holds.
+last* message the kernel sent, and compare with the figure the kernel holds. Every lesson app's
+figures are checked that way as its controls move in ``tests/test_lesson_views.py``.
 """
 
 from copy import deepcopy
@@ -15,8 +16,6 @@ import pytest
 from plotly.basedatatypes import BaseFigure, Undefined
 
 from rnnviz.viz.live import LiveFigure
-from rnnviz.viz.svg import VIEW_CLASS
-from test_widgets_security import _apps, _controls, _kind
 
 
 def _set_path(obj, path, value):
@@ -118,41 +117,3 @@ def test_sync_state_only_while_no_view_is_live():
     fig.data[0].y = [3]
     assert not fig.sync_state() and list(fig._widget_data[0]["y"]) == [2]
     assert fig.sync_state(force=True) and list(fig._widget_data[0]["y"]) == [3]
-
-
-def _moves(control):
-    kind = _kind(control)
-    if kind == "number" and hasattr(control, "max") and not isinstance(control, W.IntRangeSlider):
-        lo, hi = control.min, control.max
-        return [hi, lo + (hi - lo) / 2 if isinstance(control.value, float) else (lo + hi) // 2, lo]
-    if kind == "choice":
-        return list(control._options_values)[::-1][:3]
-    if kind == "bool":
-        return [not control.value, control.value]
-    return []
-
-
-@pytest.mark.parametrize("cls", _apps())
-def test_every_lesson_view_stays_current_reading_only_the_last_message(cls):
-    app = cls()
-    figs = list(app.figures())
-    if not figs:  # views rnnviz draws itself: an HTML widget's every message is the whole view, nothing to lose
-        views, stack = [], list(app.children)
-        while stack:
-            w = stack.pop()
-            views += [w] if isinstance(w, W.HTML) and VIEW_CLASS in w.value else []
-            stack.extend(getattr(w, "children", ()))
-        assert views, f"{cls.__name__} has neither a plotly figure nor a view rnnviz draws"
-        pytest.skip(f"{cls.__name__}: no plotly figure (its {len(views)} views are HTML)")
-    for fig in figs:
-        _open_view(fig)
-    moved = 0
-    for attr, control in _controls(app):
-        for value in _moves(control):
-            if isinstance(control, W.Play):
-                continue  # plays the time slider, moved on its own
-            control.value = value
-            moved += 1
-            for k, fig in enumerate(figs):
-                _assert_view_is_current(fig, f"{cls.__name__}.{attr} = {value!r} (figure {k})")
-    assert moved, f"{cls.__name__}: no control was moved"

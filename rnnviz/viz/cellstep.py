@@ -181,9 +181,9 @@ def step_html(t: int, x: np.ndarray, terms: Mapping[str, np.ndarray], probs: np.
             f'display:inline-block; vertical-align:middle"></div> <span style="font-size:12px">{probs[i]:.2f}</span>'
             "</td></tr>")
     softmax = (f'<div class="rnnviz-step-title">p&#770;<sub>{t}</sub> = softmax(y<sub>{t}</sub>): top {top_k_shown} '
-               f"next characters<br><span style='color:{GREEN}'>green</span> = the true next "
+               f"next characters<br/><span style='color:{GREEN}'>green</span> = the true next "
                f"'{esc(display_char(tokens[true_id]))}' (p = {probs[true_id]:.2f})"
-               + ("" if target_present else " &mdash; target absent") + "</div>"
+               + ("" if target_present else " &#8212; target absent") + "</div>"
                '<table class="rnnviz-softmax" style="border-collapse:collapse">' + "".join(bars) + "</table>")
     return (f'<div class="rnnviz-step {VIEW_CLASS}" data-name="step" style="font-size:14px">'
             '<style>.rnnviz-step-title{text-align:center; margin:8px 0 4px 0; font-size:15px}</style>'
