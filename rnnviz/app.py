@@ -56,7 +56,6 @@ REFILL_DELAY = 10
 REFILL_CONCURRENCY = 1
 # Seconds the executor waits for a finished cell's outputs before going on without them (see voila_argv).
 IOPUB_TIMEOUT = 120
-from .lessons import LESSONS
 from .widgets.base import PLOTLY_LOADER, STATIC_ENV, STATIC_NAME
 
 
@@ -137,9 +136,6 @@ def voila_argv(
         f"--VoilaConfiguration.default_pool_size={max(pool_size, 0)}",
         # read by _hook_pool_handouts: a refill waits this long unless a page waits for it
         f"--VoilaKernelManager.fill_delay={REFILL_DELAY}",
-        # the pages whose head loads plotly.js at once (app_templates/index.html.j2); others prefetch it
-        "--VoilaConfiguration.resources=rnnviz_figure_pages="
-        + ",".join(Path(ls.notebook).stem for ls in LESSONS),
         f"--VoilaExecutor.timeout={timeout}",
         # nbclient waits 4 s (its default) for a cell's outputs after the cell finished, then goes on
         # WITHOUT them: with a class opening pages at once on 2 cores, 24 of 30 pages lost the output
