@@ -41,6 +41,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from rnnviz._chromium import CHROMIUM, CHROMIUM_ARGS
+from rnnviz.widgets.base import READY_JS
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -167,13 +168,14 @@ def look_at_index_and_lesson(page, out: Path, prefix: str, lesson: str | None, c
     page.click(f'a.rnnviz-card[href="{lesson}"]')
     page.wait_for_url(re.compile(".*" + re.escape(lesson) + ".*"), timeout=60_000)
     t0 = time.monotonic()
-    page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 1", timeout=180_000)
+    # every app shows the figures and views it declares (rnnviz.widgets.base.READY_JS)
+    page.wait_for_function(READY_JS, arg=1, timeout=180_000)
     page.wait_for_timeout(1000)  # let the last redraw settle
     bad = [m for m in ERROR_MARKERS if m in page.inner_text("body")]
-    plots = page.eval_on_selector_all(".js-plotly-plot", "els => els.length")
+    plots = page.eval_on_selector_all(".js-plotly-plot, .rnnviz-app .rnnviz-view", "els => els.length")
     check(not bad, f"browser: {lesson} opened from its card and drew {plots} figure(s)",
           f"{time.monotonic() - t0:.1f} s" + (f", error markers {bad}" if bad else ""))
-    page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
+    page.locator(".rnnviz-app .rnnviz-view, .js-plotly-plot").first.scroll_into_view_if_needed()
     lesson_png = out / f"{prefix}-{Path(lesson).stem}.png"
     page.screenshot(path=str(lesson_png))
     print(f"     screenshot {lesson_png}", flush=True)
