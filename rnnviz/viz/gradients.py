@@ -1,20 +1,34 @@
-"""Plotly views of gradient magnitudes: the one-unit chain, norms over time, singular values, gradient flow.
+r"""Views of gradient magnitudes (lesson 5): the one-unit chain, norms over time, singular values, gradient flow.
 
-Pure functions: ``*_figure()`` builds an empty ``go.FigureWidget`` with named traces,
-``update_*`` fills it from core results inside one ``batch_update``.
+Drawn as SVG by rnnviz (:mod:`rnnviz.viz.svg`), not plotly: plotly's FigureWidgets run on anywidget,
+whose browser side gives a model 2 s to initialise (in a classroom load test 3-5 of 30 slow browsers
+logged "[anywidget] Failed to initialize model." and the figure stayed dead), and plotly redraws a
+whole figure on every update. Two pure functions return the HTML of the two views:
+
+* :func:`chain_html` — one unit: |dL/dh_t| on a log axis beside the reference |w|^(T-t), and h_t;
+* :func:`spectral_html` — a full network: ||dL_T/dh_t|| and the Jacobian norm ||dh_T/dh_t|| on a
+  log axis, the singular values of W_hh against 1/gamma, the gradient-flow map log10 ||dL_s/dh_t||.
+
+Index 0 of every array is the chapter's t = 1. Every data mark carries its value (``data-v``) and a
+hover text; :func:`rnnviz.viz.svg.marks` / :func:`rnnviz.viz.svg.matrix` read them back. Overflow
+(inf or NaN, the exploding regime) and values a log axis cannot show (0) are left out: gaps in the
+lines, grey cells in the map, and a note under the panel says how many.
+
+``BLUE, GREY, ORANGE, RED`` and :func:`for_log_axis` are shared with lesson 6 (:mod:`rnnviz.viz.taming`).
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from .live import LiveFigure
+from .svg import Chart, colourbar, esc, fmt, heatmap, log_range, nice_ticks, panel, view
 
-__all__ = ["chain_figure", "for_log_axis", "spectral_figure", "update_chain_figure", "update_spectral_figure"]
+__all__ = ["BLUE", "GREY", "ORANGE", "RED", "chain_html", "for_log_axis", "log_flow", "spectral_html", "time_ticks"]
 
 BLUE, ORANGE, GREY, RED = "#2563eb", "#ea580c", "#6b7280", "#dc2626"
+HEIGHT = 300  # px, every chart of the lesson
 
 
 def for_log_axis(values: np.ndarray) -> np.ndarray:
@@ -24,65 +38,171 @@ def for_log_axis(values: np.ndarray) -> np.ndarray:
     return v
 
 
-def chain_figure() -> go.FigureWidget:
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12,
-                        subplot_titles=("|dL/dh_t| for L = h_T (log scale)", "hidden state h_t"))
-    fig.add_scatter(name="|dL/dh_t| (BPTT)", mode="lines+markers", line=dict(color=BLUE), marker=dict(size=5), row=1, col=1)
-    fig.add_scatter(name="|w|^(T-t)  (Phi' = 1)", mode="lines", line=dict(color=GREY, dash="dash"), row=1, col=1)
-    fig.add_scatter(name="h_t", mode="lines+markers", line=dict(color=ORANGE), marker=dict(size=5), row=1, col=2)
-    fig.update_yaxes(type="log", exponentformat="power", row=1, col=1)
-    fig.update_yaxes(range=[-1.05, 1.05], row=1, col=2)
-    fig.update_xaxes(title_text="time-stamp t")
-    fig.update_layout(height=380, margin=dict(l=60, r=20, t=50, b=50), legend=dict(orientation="h", y=-0.22),
-                      template="plotly_white")
-    return LiveFigure(fig)
+def log_flow(flow: np.ndarray) -> np.ndarray:
+    """log10 of the gradient-flow map; NaN where there is no value (0 above the diagonal, inf or NaN on overflow)."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        out = np.log10(for_log_axis(flow))
+    out[~np.isfinite(out)] = np.nan
+    return out
 
 
-def update_chain_figure(fig: go.FigureWidget, h: np.ndarray, grad: np.ndarray, w: float) -> None:
-    T = len(h)
-    t = np.arange(1, T + 1)
+def time_ticks(T: int, n: int = 6) -> list[int]:
+    """Whole time-stamps 1 ... T to label an axis: about ``n`` round ones."""
+    if T <= n:
+        return list(range(1, T + 1))
+    return [int(t) for t in nice_ticks(1, T, n) if float(t).is_integer() and t >= 1]
+
+
+def _legend(items) -> str:
+    """A one-line legend: ``(label, colour, kind)``, the label trusted HTML (``<sub>`` works), kind "line",
+    "dash", "dot" or "bar". (:func:`rnnviz.viz.svg.legend` writes SVG ``<tspan>``s into HTML, where a
+    subscript shows as plain text.)"""
+    out = []
+    for label, colour, kind in items:
+        if kind == "bar":
+            mark = f'<rect x="3" y="3" width="16" height="10" fill="{colour}"/>'
+        else:
+            dash = {"dash": ' stroke-dasharray="6 3"', "dot": ' stroke-dasharray="2 3"'}.get(kind, "")
+            mark = f'<line x1="1" x2="21" y1="8" y2="8" stroke="{colour}" stroke-width="2"{dash}/>'
+        out.append(f'<span class="rnnviz-key"><svg width="22" height="16" viewBox="0 0 22 16">{mark}</svg>'
+                   f"<span>{label}</span></span>")
+    return f'<div class="rnnviz-legend">{"".join(out)}</div>'
+
+
+def _missing_note(what: str, values: np.ndarray, *, log: bool = True) -> str:
+    """A line saying how many values are not drawn (overflowed, or 0 on a log axis); '' when all are."""
+    v = np.asarray(values, dtype=float)
+    over = int(np.sum(~np.isfinite(v)))
+    zero = int(np.sum(np.isfinite(v) & (v <= 0))) if log else 0
+    parts = ([f"{over} overflowed to inf (the exploding regime)"] if over else []) + (
+        [f"{zero} exactly 0 (a log axis has no 0)"] if zero else [])
+    return f'<div style="color:{RED}">{what}: {" and ".join(parts)}; left out as gaps.</div>' if parts else ""
+
+
+def _log_chart(T: int, *arrays, width: int) -> Chart:
+    """A chart of time-stamps 1 ... T against a log axis holding every positive finite value of ``arrays`` (and 1)."""
+    c = Chart(width, HEIGHT, (0.5, T + 0.5), log_range(*arrays, np.ones(1), pad=0.4), y_log=True, left=58, bottom=40)
+    return c.y_grid().x_grid(time_ticks(T))
+
+
+def _curve(c: Chart, name: str, ts: np.ndarray, values: np.ndarray, colour: str, tip: str, *, r: float,
+           dash: str | None = None) -> None:
+    """A line through ``values`` (broken where the axis cannot show them) and a group of points ``name`` on it."""
+    c.line(ts, values, colour, width=2 if dash is None else 1.8, dash=dash)
+    c.group(name)
+    for t, v in zip(ts, values):
+        c.point(t, v, colour, f"t = {t}: {tip} = {fmt(v, 4)}", v, r=r)
+    c.end()
+
+
+# =========================================================================== one unit
+def chain_html(h: np.ndarray, grad: np.ndarray, w: float) -> str:
+    """One unit, L = h_T: |dL/dh_t| (log axis) with the reference |w|^(T-t) (Phi' = 1), and the states h_t.
+
+    ``h``, ``grad``: (T,) as :func:`rnnviz.core.diagnostics.scalar_chain` returns them. Groups read back by
+    :func:`rnnviz.viz.svg.marks`: ``grad`` (|dL/dh_t|), ``bound`` (|w|^(T-t)), ``h`` (h_t); a value the axis
+    cannot show (inf, NaN, 0 on the log axis) has no mark.
+    """
+    h, grad = np.asarray(h, dtype=float), np.asarray(grad, dtype=float)
+    if h.ndim != 1 or h.shape != grad.shape or h.size == 0:
+        raise ValueError(f"chain_html: h and grad must be two (T,) arrays, got shapes {h.shape} and {grad.shape}")
+    T = h.size
+    ts = np.arange(1, T + 1)
     with np.errstate(over="ignore"):
-        bound = np.abs(w) ** (T - t).astype(float)
-    with fig.batch_update():
-        fig.data[0].x, fig.data[0].y = t, for_log_axis(np.abs(grad))
-        fig.data[1].x, fig.data[1].y = t, for_log_axis(bound)
-        fig.data[2].x, fig.data[2].y = t, h
-        lo = np.nanmin(np.r_[for_log_axis(np.abs(grad)), for_log_axis(bound), 1.0])
-        hi = np.nanmax(np.r_[for_log_axis(np.abs(grad)), for_log_axis(bound), 1.0])
-        lo, hi = (1e-300, 1e300) if not np.isfinite(lo * hi) else (lo, hi)
-        fig.layout.yaxis.range = [np.log10(lo) - 0.5, np.log10(hi) + 0.5]
+        bound = abs(float(w)) ** (T - ts).astype(float)  # (T,)
+    g = np.abs(grad)
+
+    c = _log_chart(T, for_log_axis(g), for_log_axis(bound), width=520)
+    _curve(c, "bound", ts, bound, GREY, "|w|^(T−t)", r=2, dash="6 4")
+    _curve(c, "grad", ts, g, BLUE, "|dL/dh_t|", r=3)
+    c.x_title("time-stamp t").y_title("|dL/dh<sub>t</sub>|")
+    keys = _legend([("|dL/dh<sub>t</sub>| (BPTT)", BLUE, "line"),
+                   ("|w|<sup>T−t</sup>, what it would be if Φ′ = 1", GREY, "dash")])
+    grad_panel = panel("|dL/dh<sub>t</sub>| for L = h<sub>T</sub> (log scale)", c.svg("grad_chart"),
+                       note=keys + _missing_note("|dL/dh<sub>t</sub>|", g) + _missing_note("|w|<sup>T−t</sup>", bound))
+
+    finite = h[np.isfinite(h)]
+    # tanh keeps h in [-1, 1]; identity or relu states can grow: the axis grows with them (capped: 2 * top stays finite)
+    top = min(max(1.05, 1.05 * float(np.max(np.abs(finite)))), 1e307) if finite.size else 1.05
+    c = Chart(520, HEIGHT, (0.5, T + 0.5), (-top, top), left=58, bottom=40)
+    c.y_grid([-1, -0.5, 0, 0.5, 1] if top == 1.05 else nice_ticks(-top, top, 4)).x_grid(time_ticks(T))
+    c.line(ts, h, ORANGE, width=2).group("h")
+    for t, v in zip(ts, h):
+        c.point(t, v, ORANGE, f"t = {t}: h_t = {fmt(v, 4)}", v, r=3)
+    c.end().x_title("time-stamp t").y_title("h<sub>t</sub>")
+    note = ("" if top == 1.05 else "the states left [−1, 1] (no tanh to bound them): the axis grows with them")
+    h_panel = panel("hidden state h<sub>t</sub>", c.svg("h_chart"), note=note + _missing_note("h<sub>t</sub>", h, log=False))
+    return view(grad_panel, h_panel, name="chain")
 
 
-def spectral_figure() -> go.FigureWidget:
-    fig = make_subplots(
-        rows=1, cols=3, horizontal_spacing=0.09, column_widths=[0.36, 0.28, 0.36],
-        subplot_titles=("gradient reaching h_t (log scale)", "singular values of W_hh", "gradient flow log10 ||dL_s/dh_t||"),
-    )
-    fig.add_scatter(name="||dL_T/dh_t||", mode="lines+markers", line=dict(color=BLUE), marker=dict(size=4), row=1, col=1)
-    fig.add_scatter(name="||dh_T/dh_t|| (Jacobian)", mode="lines", line=dict(color=ORANGE, dash="dot"), row=1, col=1)
-    fig.add_bar(name="singular values", marker_color=GREY, row=1, col=2)
-    fig.add_scatter(name="1/gamma (Pascanu bound)", mode="lines", line=dict(color=RED, dash="dash"), row=1, col=2)
-    fig.add_heatmap(name="flow", colorscale="Viridis", colorbar=dict(title="log10", x=1.0, len=0.9), row=1, col=3)
-    fig.update_yaxes(type="log", exponentformat="power", row=1, col=1)
-    fig.update_xaxes(title_text="source time t", row=1, col=1)
-    fig.update_xaxes(title_text="index", row=1, col=2)
-    fig.update_xaxes(title_text="source time t", row=1, col=3)
-    fig.update_yaxes(title_text="loss time s", autorange="reversed", row=1, col=3)
-    fig.update_layout(height=420, margin=dict(l=60, r=30, t=50, b=50), legend=dict(orientation="h", y=-0.2),
-                      template="plotly_white")
-    return LiveFigure(fig)
+# =========================================================================== a full network
+def spectral_html(grad_norms: np.ndarray, jac_norms: np.ndarray, singular_values: np.ndarray, threshold: float,
+                  flow: np.ndarray) -> str:
+    """A full network: gradient and Jacobian norms over t, singular values against 1/gamma, the gradient flow.
 
+    ``grad_norms`` ||dL_T/dh_t|| and ``jac_norms`` ||dh_T/dh_t||: (T,); ``singular_values`` of W_hh,
+    descending; ``threshold`` 1/gamma; ``flow`` (T, T), row s and column t ||dL_s/dh_t||. Read back:
+    groups ``grad_norms``, ``jac_norms``, ``singular_values``, ``threshold`` (one mark) and the heatmap
+    ``flow`` (log10, NaN where there is no value) by :func:`rnnviz.viz.svg.matrix`.
+    """
+    grad_norms, jac_norms = np.asarray(grad_norms, dtype=float), np.asarray(jac_norms, dtype=float)
+    sv, flow = np.asarray(singular_values, dtype=float), np.asarray(flow, dtype=float)
+    T = grad_norms.size
+    if grad_norms.ndim != 1 or jac_norms.shape != (T,) or flow.shape != (T, T) or T == 0:
+        raise ValueError(f"spectral_html: expected norms (T,), (T,) and flow (T, T), got {grad_norms.shape}, "
+                         f"{jac_norms.shape}, {flow.shape}")
+    ts = np.arange(1, T + 1)
+    threshold = float(threshold)
 
-def update_spectral_figure(fig: go.FigureWidget, grad_norms, jac_norms, singular_values, threshold, flow) -> None:
-    T = len(grad_norms)
-    t = np.arange(1, T + 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_flow = np.log10(np.where(flow > 0, flow, np.nan))
-    log_flow[~np.isfinite(log_flow)] = np.nan
-    k = np.arange(1, len(singular_values) + 1)
-    with fig.batch_update():
-        fig.data[0].x, fig.data[0].y = t, for_log_axis(grad_norms)
-        fig.data[1].x, fig.data[1].y = t, for_log_axis(jac_norms)
-        fig.data[2].x, fig.data[2].y = k, singular_values
-        fig.data[3].x, fig.data[3].y = [0.5, len(k) + 0.5], [threshold, threshold]
-        fig.data[4].x, fig.data[4].y, fig.data[4].z = t, t, log_flow
+    # 1. the gradient reaching h_t and the Jacobian norm, log axis
+    c = _log_chart(T, for_log_axis(grad_norms), for_log_axis(jac_norms), width=360)
+    _curve(c, "jac_norms", ts, jac_norms, ORANGE, "‖dh_T/dh_t‖", r=2, dash="2 3")
+    _curve(c, "grad_norms", ts, grad_norms, BLUE, "‖dL_T/dh_t‖", r=2.5)
+    c.x_title("source time t").y_title("norm")
+    keys = _legend([("‖dL<sub>T</sub>/dh<sub>t</sub>‖", BLUE, "line"),
+                   ("‖dh<sub>T</sub>/dh<sub>t</sub>‖ (Jacobian)", ORANGE, "dot")])
+    norms_panel = panel("gradient reaching h<sub>t</sub> (log scale)", c.svg("norms_chart"),
+                        note=keys + _missing_note("‖dL<sub>T</sub>/dh<sub>t</sub>‖", grad_norms)
+                        + _missing_note("‖dh<sub>T</sub>/dh<sub>t</sub>‖", jac_norms))
+
+    # 2. singular values of W_hh, bars, with the bound 1/gamma
+    k = len(sv)
+    finite = sv[np.isfinite(sv)]
+    top = 1.15 * max(float(finite.max()) if finite.size else 0.0, threshold if math.isfinite(threshold) else 0.0, 1e-12)
+    c = Chart(max(240, 60 + 7 * k), HEIGHT, (0.5, k + 0.5), (0, top), left=46, bottom=40)
+    c.y_grid(nice_ticks(0, top, 5)).x_grid(time_ticks(k))
+    c.group("singular_values")
+    for i, s in enumerate(sv):
+        above = math.isfinite(threshold) and s > threshold
+        c.bar(i + 1, 0, s, RED if above else GREY, f"σ{i + 1} = {fmt(s, 4)}" + (" > 1/γ" if above else ""), s, width=0.75)
+    c.end()
+    if math.isfinite(threshold) and 0 < threshold < top:
+        y = c.py(threshold)
+        c.parts.append(f'<g data-name="threshold"><line x1="{c.left}" x2="{c.width - c.right}" y1="{y:.1f}" '
+                       f'y2="{y:.1f}" stroke="{RED}" stroke-width="2" stroke-dasharray="6 4" data-v="{threshold!r}">'
+                       f'<title>1/γ = {esc(fmt(threshold, 4))}: the bound of Pascanu et al. (2013)</title></line>'
+                       f'<text x="{c.width - c.right - 4}" y="{y - 5:.1f}" text-anchor="end" fill="{RED}">'
+                       f"1/γ = {esc(fmt(threshold, 3))}</text></g>")
+    c.x_title("index k (largest first)")
+    keys = _legend([("σ<sub>k</sub>(W<sub>hh</sub>)", GREY, "bar"), ("σ<sub>k</sub> > 1/γ", RED, "bar"),
+                   ("1/γ (Pascanu bound)", RED, "dash")])
+    sv_panel = panel("singular values of W<sub>hh</sub>", c.svg("sv_chart"), note=keys)
+
+    # 3. the gradient flow, log10, loss time s down, source time t across
+    z = log_flow(flow)
+    shown = z[np.isfinite(z)]
+    lo, hi = (float(shown.min()), float(shown.max())) if shown.size else (-1.0, 0.0)
+    lo, hi = (lo - 0.5, hi + 0.5) if hi - lo < 1e-9 else (lo, hi)
+    labels = [str(t) for t in ts]
+    cw, ch = int(np.clip(300 // T, 4, 24)), int(np.clip(240 // T, 4, 24))
+    flow_svg = heatmap(z, labels, labels, 1.0, name="flow", what="log10 ‖dL_s/dh_t‖", x_title="source time t",
+                       y_title="loss time s", caption="row s, column t", cell=(cw, ch),
+                       vrange=(lo, hi), scale="Viridis", digits=3)
+    bar = colourbar(1.0, title="log10", height=ch * T, vrange=(lo, hi), scale="Viridis")
+    over = int(np.sum(~np.isfinite(flow)))
+    note = ("bright: much of the loss at s reaches h<sub>t</sub>; dark: little. Grey: no value "
+            "(t > s: the loss at s does not depend on later states)"
+            + (f'; <span style="color:{RED}">{over} entries overflowed to inf or NaN</span>' if over else "") + ".")
+    flow_panel = panel("gradient flow log<sub>10</sub> ‖dL<sub>s</sub>/dh<sub>t</sub>‖", flow_svg, bar,
+                       note=f'<div style="max-width:430px">{note}</div>')
+    return view(norms_panel, sv_panel, flow_panel, name="spectral")

@@ -4,6 +4,9 @@
 * :class:`SpectralRadiusApp` — a full network: the gradient over t as the spectral
   radius of W_hh moves, its singular values against the bound of Pascanu et al. (2013),
   and the gradient-flow map (loss time x source time).
+
+The views are SVG drawn by rnnviz (:mod:`rnnviz.viz.gradients`) in ``HTML`` widgets whose ``value``
+is set on every update: ``OneUnitApp.chain_view`` and ``SpectralRadiusApp.spectral_view``.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import numpy as np
 
 from ..core.diagnostics import gradient_flow, pascanu_bounds, scalar_chain, with_spectral_radius
 from ..core.network import Network
-from ..viz.gradients import chain_figure, spectral_figure, update_chain_figure, update_spectral_figure
+from ..viz.gradients import chain_html, spectral_html
 from .base import LessonApp, explained, heading
 
 __all__ = ["OneUnitApp", "SpectralRadiusApp"]
@@ -36,19 +39,20 @@ class OneUnitApp(LessonApp):
                                           description="Phi", style={"button_width": "80px"})
         self.new_inputs = W.Button(description="new random inputs", icon="refresh")
         self.new_inputs.on_click(lambda _: self.run_guarded(self._reseed))
-        self.fig = chain_figure()
+        self.chain_view = W.HTML()  # |dL/dh_t| (log) with |w|^(T-t), and h_t
         self.summary = W.HTML()
         super().__init__([
             heading(self.title, "Blue: the gradient of L = h_T reaching each earlier state, on a <b>log</b> scale. "
                     "Each step back multiplies it by w&middot;Phi'(a_t); grey dashed: |w|<sup>T-t</sup>, what it would be if "
-                    "Phi' were 1. A straight falling line is exponential <b>vanishing</b>; a rising one is <b>exploding</b>."),
+                    "Phi' were 1. A straight falling line is exponential <b>vanishing</b>; a rising one is <b>exploding</b>. "
+                    "Right: the states h_t themselves. Hover over a point to read its value."),
             explained(self.w, "the recurrent weight; below 1 the gradient shrinks each step back, above 1 it can grow"),
             explained(self.input_scale, "size of the inputs x_t; large inputs saturate tanh, Phi' -> 0, and the gradient vanishes even for w > 1"),
             explained(self.T, "sequence length: how many factors the gradient at h_1 multiplies"),
             explained(self.activation, "tanh (Phi' <= 1), identity (Phi' = 1: pure |w|^(T-t)), relu (Phi' is 0 or 1)"),
             explained(self.new_inputs, "draw another input sequence with the same scale"),
             self.summary,
-            self.fig,
+            self.chain_view,
         ])
         for control in (self.w, self.input_scale, self.T, self.activation):
             self.watch(control, self.update)
@@ -62,7 +66,7 @@ class OneUnitApp(LessonApp):
         res = scalar_chain(self.w.value, self.input_scale.value, self.T.value, activation=self.activation.value,
                            rng=np.random.default_rng(self.seed))
         self.result = res
-        update_chain_figure(self.fig, res.h, res.grad, self.w.value)
+        self.chain_view.value = chain_html(res.h, res.grad, self.w.value)
         g = np.abs(res.grad)
         ratio = g[0] / g[-1] if g[-1] > 0 else np.nan
         mean_factor = float(np.exp(np.mean(np.log(np.abs(res.factors) + 1e-300))))
@@ -99,21 +103,22 @@ class SpectralRadiusApp(LessonApp):
                                          style=style, continuous_update=False)
         self.activation = W.ToggleButtons(options=["tanh", "identity"], value=activation, description="Phi",
                                           style={"button_width": "80px"})
-        self.fig = spectral_figure()
+        self.spectral_view = W.HTML()  # norms over t, singular values, gradient flow
         self.summary = W.HTML()
         super().__init__([
             heading(self.title,
-                    "<b>Left</b>: the gradient of the loss at the last time-stamp reaching each h_t (blue) and the norm of "
+                    "<b>Gradient reaching h_t</b>: the gradient of the loss at the last time-stamp reaching each h_t (blue) and the norm of "
                     "the Jacobian dh_T/dh_t (orange), on a log scale: read the slope as the rate of vanishing or exploding. "
-                    "<b>Middle</b>: singular values of W_hh; if the largest is below the red line 1/&gamma; "
+                    "<b>Singular values</b> of W_hh: if the largest is below the red dashed line 1/&gamma; "
                     "(&gamma; = max |Phi'|) the gradient must vanish (Pascanu et al., 2013); above it, exploding becomes possible. "
-                    "<b>Right</b>: row s, column t is how much of the loss at time s reaches h_t (log10); "
-                    "bright near the diagonal and dark far left means long-range gradients vanish."),
+                    "<b>Gradient flow</b>: row s, column t is how much of the loss at time s reaches h_t (log10); "
+                    "bright near the diagonal and dark far left means long-range gradients vanish. "
+                    "Hover over a point, bar or cell to read its value."),
             explained(self.radius, "rescales W_hh so its largest |eigenvalue| is this; below 1 memories fade, above 1 they can blow up"),
             explained(self.input_scale, "scales W_xh; bigger inputs saturate tanh and damp the gradient"),
             explained(self.activation, "tanh saturates and keeps the states bounded; identity (a linear RNN) shows the pure effect of W_hh"),
             self.summary,
-            self.fig,
+            self.spectral_view,
         ])
         self.watch(self.radius, self.update)
         self.watch(self.input_scale, self.update)
@@ -133,11 +138,14 @@ class SpectralRadiusApp(LessonApp):
         p = self.params()
         ev = self.net.evaluate(p, self.X, self.targets, target_mask=self.last_only)
         grad_norms = ev.backward.dh_norms()["layer0.fwd"]
-        jac = self.net.jacobian_norms(p, ev.forward.cache)
+        try:
+            jac = self.net.jacobian_norms(p, ev.forward.cache)
+        except np.linalg.LinAlgError:  # the product of Jacobians overflowed to inf: its spectral norm has no value
+            jac = np.full(len(grad_norms), np.inf)
         bounds = pascanu_bounds(p["layer0.fwd.W_hh"], self.activation.value)
         flow = gradient_flow(self.net, p, self.X, self.targets)
-        self.grad_norms, self.bounds, self.flow = grad_norms, bounds, flow
-        update_spectral_figure(self.fig, grad_norms, jac, bounds.singular_values, bounds.threshold, flow)
+        self.grad_norms, self.jac_norms, self.bounds, self.flow = grad_norms, jac, bounds, flow
+        self.spectral_view.value = spectral_html(grad_norms, jac, bounds.singular_values, bounds.threshold, flow)
         ratio = grad_norms[0] / grad_norms[-1] if grad_norms[-1] > 0 else np.nan
         self.summary.value = (f"||dL_T/dh_1|| / ||dL_T/dh_T|| = <b>{ratio:.3g}</b>. {bounds.verdict().capitalize()}.")
         if not (np.all(np.isfinite(grad_norms)) and np.all(np.isfinite(flow))):
