@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import time
+import uuid
 from collections.abc import Callable, Mapping
 
 import ipywidgets as W
@@ -25,17 +26,7 @@ from ..core.network import Network
 from ..core.optim import SGD
 from ..core.train import Batch, Trainer
 from ..data import echo_task
-from ..viz.taming import (
-    CLIP_COLORS,
-    clipping_figure,
-    kept_by_truncation,
-    set_clip_threshold,
-    set_window,
-    truncation_figure,
-    update_clip_curves,
-    update_training_figure,
-    update_truncation_figure,
-)
+from ..viz.taming import CLIP_COLORS, clip_html, flow_html, kept_by_truncation, training_html, window_html
 from .base import LessonApp, explained, heading
 
 __all__ = ["ClippingApp", "TruncationApp", "check_clip_by_norm", "check_clip_by_value", "check_window", "cosine",
@@ -43,6 +34,8 @@ __all__ = ["ClippingApp", "TruncationApp", "check_clip_by_norm", "check_clip_by_
 
 #: every control gets this width, so the help text beside it cannot squeeze a slider to a stub
 WIDE = "400px"
+#: seconds between two drawings of the training view while a run is going
+LIVE_EVERY = 0.25
 
 
 def _row(control: W.Widget, text: str) -> W.HBox:
@@ -51,6 +44,14 @@ def _row(control: W.Widget, text: str) -> W.HBox:
     if isinstance(control, W.ToggleButtons):  # otherwise its description wraps above the buttons
         control.layout.display, control.layout.flex_flow = "flex", "row nowrap"
     return explained(control, text, width=None if isinstance(control, W.Button) else WIDE)
+
+
+def _side_by_side(*views: W.Widget) -> W.HBox:
+    """Views next to each other in a wide page, one under the other in a narrow one."""
+    for v in views:
+        v.layout.flex = "0 1 auto"
+    views[0].layout.margin = "0 30px 0 0"
+    return W.HBox(list(views), layout=W.Layout(flex_flow="row wrap", align_items="flex-start"))
 
 
 def relative_gap(approx: Mapping[str, np.ndarray], exact: Mapping[str, np.ndarray], keys=None) -> float:
@@ -90,7 +91,11 @@ class TruncationApp(LessonApp):
                                   continuous_update=True)
         self.radius = W.FloatSlider(value=radius, min=0.5, max=1.6, step=0.05, description="spectral radius",
                                     style=style, continuous_update=False)
-        self.fig = truncation_figure()
+        # the views, drawn as SVG by rnnviz (rnnviz.viz.taming): the flow map with what every k drops (sent when the
+        # radius changes), and the gap curves with the style that shows k's dropped entries (all a move of k sends)
+        self._view_id = uuid.uuid4().hex[:12]
+        self.flow_view = W.HTML()
+        self.window_view = W.HTML()
         self.summary = W.HTML()
         super().__init__([
             heading(self.title,
@@ -98,16 +103,17 @@ class TruncationApp(LessonApp):
                     "as in lesson 5). Truncated BPTT cuts the sequence into windows of k steps; the backward pass of a "
                     "window stops at its first time-stamp, so the loss at s only reaches states t in its own window. "
                     "<b>Grey</b> entries are the terms it drops; the white outlines are the windows. "
-                    "<b>Right</b>: how far the truncated gradient g_k is from the exact one g, for every k (blue: all "
-                    "parameters together, orange: W_hh alone); the red circle is your k. At k = T = "
-                    f"{T} nothing is dropped and the gap is 0. Bright entries in grey mean a large gap; "
-                    "if the dropped entries are dark (the gradient vanished anyway), truncation costs little."),
+                    "<b>Right</b> (below in a narrow page): how far the truncated gradient g_k is from the exact one g, "
+                    "for every k (blue: all parameters together, orange: W_hh alone); the red circle is your k. At "
+                    f"k = T = {T} nothing is dropped and the gap is 0. Bright entries in grey mean a large gap; "
+                    "if the dropped entries are dark (the gradient vanished anyway), truncation costs little. "
+                    "Hover over a cell or a point for its value."),
             _row(self.window, "length k of each truncation window; small k drops every path longer than the "
                               "window, k = T is the exact BPTT"),
             _row(self.radius, "rescales W_hh to this spectral radius: small, and far-back terms vanish so truncation "
                               "is harmless; large, and the dropped terms matter (recomputes every k)"),
             self.summary,
-            self.fig,
+            _side_by_side(self.flow_view, self.window_view),
         ])
         self.watch(self.window, self.update_window)
         self.watch(self.radius, self.update)
@@ -157,12 +163,15 @@ class TruncationApp(LessonApp):
         p = self.params()
         self.flow = gradient_flow(self.net, p, self.X, self.targets)
         self.gap, self.gap_whh = self.gaps(p)
-        update_truncation_figure(self.fig, self.flow, self.windows, self.gap, self.gap_whh, self.window.value)
-        self._describe()
+        self.flow_view.value = flow_html(self.flow, view_id=self._view_id, windows=self.windows)
+        self.update_window()
 
     def update_window(self) -> None:
-        k = int(self.window.value)
-        set_window(self.fig, self.T, k, float(self.gap[k - 1]))
+        """A move of k: the gap curves with k marked, and the style that shows k's dropped entries (the flow map stays)."""
+        k = self.window.value
+        if not (isinstance(k, (int, np.integer)) and 1 <= k <= self.T):
+            raise ValueError(f"window k: expected 1 to {self.T}, got {k!r}")
+        self.window_view.value = window_html(self.windows, self.gap, self.gap_whh, int(k), view_id=self._view_id)
         self._describe()
 
     def _describe(self) -> None:
@@ -181,6 +190,23 @@ class TruncationApp(LessonApp):
 
 
 # =========================================================================== clipping
+class _Running:
+    """The steps a run has taken so far, as the training view reads a finished run (``losses``, ``grad_norms``)."""
+
+    diverged = False
+
+    def __init__(self, records: list):
+        self.history = list(records)
+
+    @property
+    def losses(self) -> np.ndarray:
+        return np.array([r.loss for r in self.history], dtype=float)
+
+    @property
+    def grad_norms(self) -> np.ndarray:
+        return np.array([r.grad_norm for r in self.history], dtype=float)
+
+
 def _echo_batches(n_batches: int, batch_size: int, T: int, lag: int, symbols: int, rng) -> list[Batch]:
     d = echo_task(n_batches * batch_size, T, lag, num_symbols=symbols, rng=rng)
     return [Batch(d.X[i * batch_size:(i + 1) * batch_size], d.y[i * batch_size:(i + 1) * batch_size],
@@ -238,7 +264,11 @@ class ClippingApp(LessonApp):
         self.training_summary = W.HTML()
         self.runs: dict = {"plain": None, "clipped": None}
         self.train_seconds = 0.0
-        self.fig = clipping_figure()
+        # the views, drawn as SVG by rnnviz (rnnviz.viz.taming): part 1 moves with the threshold, part 2 changes
+        # when a run trains (drawn live while it does)
+        self.clip_view = W.HTML()
+        self.training_view = W.HTML()
+        self.live_draws = 0  # how often the training view was drawn during the last training (for the tests)
         n = g.size
         super().__init__([
             heading("1. " + self.title,
@@ -250,10 +280,12 @@ class ClippingApp(LessonApp):
                     "By norm</span> multiplies every entry by the same c/||g|| when ||g|| &gt; c: a straight line "
                     "through 0, the <b>same direction</b>, only shorter. "
                     "<b>1b</b>: the cosine between the clipped and the original gradient (1 = same direction) for "
-                    "every c; the circles are your c. By norm it is always 1."),
+                    "every c; the circles are your c. By norm it is always 1. Hover over a dot or a curve for its "
+                    "value."),
             _row(self.threshold, "the clipping threshold c; move it left and more entries are cut (by value) or "
                                  "the whole gradient shrinks more (by norm)"),
             self.clip_summary,
+            self.clip_view,
             heading("2. Training with and without clipping",
                     f"Both runs start from the same weights (spectral radius {radius:g}) and see the same "
                     f"batches of the echo task (output the symbol seen {lag} steps ago, sequences of {T}), with plain "
@@ -261,7 +293,7 @@ class ClippingApp(LessonApp):
                     "large gradient makes a large step, W_hh grows, the next gradient is larger still, until the "
                     "numbers overflow; the x marks the last finite step. The clipped run has the colour of its kind. "
                     "<b>2b</b>: the gradient norm before clipping at each step; the dashed line is max_norm: every "
-                    "step above it was clipped."),
+                    "step above it was clipped. The panels fill while the runs train."),
             _row(self.train_clip, "how the second run clips: by the global norm of all gradients, or every "
                                   "entry by value"),
             _row(self.train_threshold, "max_norm (by norm) or c (by value) of the second run: too large and it "
@@ -272,10 +304,9 @@ class ClippingApp(LessonApp):
                                     "(a second or two)"),
             self.progress,
             self.training_summary,
-            self.fig,
+            self.training_view,
         ])
         self.watch(self.threshold, self.update)
-        update_clip_curves(self.fig, self.thresholds, self.cos_value, self.cos_norm, g)
         self.run_guarded(self.clear_training)
         self.refresh()
 
@@ -289,8 +320,8 @@ class ClippingApp(LessonApp):
         self.clipped = {"value": by_value["W_hh"], "norm": by_norm["W_hh"]}
         self.cosines = {"value": cosine(by_value, self.grad), "norm": cosine(by_norm, self.grad)}
         self.reports = {"value": rv, "norm": rn}
-        set_clip_threshold(self.fig, self.grad["W_hh"], by_value["W_hh"], by_norm["W_hh"], c,
-                           (self.cosines["value"], self.cosines["norm"]))
+        self.clip_view.value = clip_html(self.grad["W_hh"], by_value["W_hh"], by_norm["W_hh"], c, self.thresholds,
+                                         self.cos_value, self.cos_norm, (self.cosines["value"], self.cosines["norm"]))
         norm_note = ("||g|| &le; c: unchanged" if not rn.clipped
                      else f"||g|| {rn.norm_before:.3g} &rarr; {rn.norm_after:.3g}")
         self.clip_summary.value = (
@@ -302,12 +333,11 @@ class ClippingApp(LessonApp):
 
     # ------------------------------------------------------------------ part 2: training
     def clear_training(self) -> None:
-        """Forget both runs (the figure's training panels become empty)."""
+        """Forget both runs (the training view becomes empty: a hint to train)."""
         self.runs = {"plain": None, "clipped": None}
         self.progress.value = 0
         self.training_summary.value = "Press <b>train both</b> to train the two models."
-        update_training_figure(self.fig, None, None, kind=self.train_clip.value,
-                               threshold=float(self.train_threshold.value))
+        self.training_view.value = training_html(None, None, kind="norm", threshold=1.0, steps=self.steps)
 
     def _trainer(self, clip) -> Trainer:
         return Trainer(self.net, self.init_params, SGD(lr=float(self.lr.value)), clip=clip)
@@ -321,17 +351,35 @@ class ClippingApp(LessonApp):
         self.progress.value = 0
         offset = {"plain": 0, "clipped": self.steps}
         start = time.perf_counter()
+        self.runs = {"plain": None, "clipped": None}
+        self.live_draws = 0
+        last_draw = [start]
+
+        def draw(running: bool) -> None:
+            self.training_view.value = training_html(self.runs["plain"], self.runs["clipped"], kind=kind, threshold=c,
+                                                     steps=self.steps, running=running)
+
         try:
             for name, clip in (("plain", None), ("clipped", (kind, c))):
-                def progress(record, base=offset[name]):
+                so_far: list = []
+
+                def progress(record, base=offset[name], so_far=so_far, name=name):
+                    so_far.append(record)
                     if record.step % 10 == 0:
                         self.progress.value = base + record.step
+                    now = time.perf_counter()
+                    if now - last_draw[0] >= LIVE_EVERY:  # the runs so far, a few times a second
+                        self.runs[name] = _Running(so_far)
+                        draw(running=True)
+                        self.live_draws += 1
+                        last_draw[0] = time.perf_counter()
+
                 self.runs[name] = self._trainer(clip).run(self.batches, self.steps, callbacks=[progress])
                 self.progress.value = offset[name] + self.steps
         finally:
             self.train_button.disabled = False
             self.train_seconds = time.perf_counter() - start
-        update_training_figure(self.fig, self.runs["plain"], self.runs["clipped"], kind=kind, threshold=c)
+        draw(running=False)
         self._report(kind, c)
 
     def fraction_clipped(self, name: str = "clipped") -> float:
