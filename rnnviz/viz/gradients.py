@@ -79,6 +79,12 @@ def _missing_note(what: str, values: np.ndarray, *, log: bool = True) -> str:
     return f'<div style="color:{RED}">{what}: {" and ".join(parts)}; left out as gaps.</div>' if parts else ""
 
 
+def _fit(width: int, note: str) -> str:
+    """A panel's note no wider than its chart: a long legend or note wraps instead of widening the panel
+    (a panel is as wide as its widest line; three must sit side by side in the 1200 px app)."""
+    return f'<div style="max-width:{int(width)}px">{note}</div>' if note else ""
+
+
 def _log_chart(T: int, *arrays, width: int) -> Chart:
     """A chart of time-stamps 1 ... T against a log axis holding every positive finite value of ``arrays`` (and 1)."""
     c = Chart(width, HEIGHT, (0.5, T + 0.5), log_range(*arrays, np.ones(1), pad=0.4), y_log=True, left=58, bottom=40)
@@ -119,7 +125,8 @@ def chain_html(h: np.ndarray, grad: np.ndarray, w: float) -> str:
     keys = _legend([("|dL/dh<sub>t</sub>| (BPTT)", BLUE, "line"),
                    ("|w|<sup>T−t</sup>, what it would be if Φ′ = 1", GREY, "dash")])
     grad_panel = panel("|dL/dh<sub>t</sub>| for L = h<sub>T</sub> (log scale)", c.svg("grad_chart"),
-                       note=keys + _missing_note("|dL/dh<sub>t</sub>|", g) + _missing_note("|w|<sup>T−t</sup>", bound))
+                       note=_fit(c.width, keys + _missing_note("|dL/dh<sub>t</sub>|", g)
+                                 + _missing_note("|w|<sup>T−t</sup>", bound)))
 
     finite = h[np.isfinite(h)]
     # tanh keeps h in [-1, 1]; identity or relu states can grow: the axis grows with them (capped: 2 * top stays finite)
@@ -131,7 +138,8 @@ def chain_html(h: np.ndarray, grad: np.ndarray, w: float) -> str:
         c.point(t, v, ORANGE, f"t = {t}: h_t = {fmt(v, 4)}", v, r=3)
     c.end().x_title("time-stamp t").y_title("h<sub>t</sub>")
     note = ("" if top == 1.05 else "the states left [−1, 1] (no tanh to bound them): the axis grows with them")
-    h_panel = panel("hidden state h<sub>t</sub>", c.svg("h_chart"), note=note + _missing_note("h<sub>t</sub>", h, log=False))
+    h_panel = panel("hidden state h<sub>t</sub>", c.svg("h_chart"),
+                    note=_fit(c.width, note + _missing_note("h<sub>t</sub>", h, log=False)))
     return view(grad_panel, h_panel, name="chain")
 
 
@@ -155,21 +163,21 @@ def spectral_html(grad_norms: np.ndarray, jac_norms: np.ndarray, singular_values
     threshold = float(threshold)
 
     # 1. the gradient reaching h_t and the Jacobian norm, log axis
-    c = _log_chart(T, for_log_axis(grad_norms), for_log_axis(jac_norms), width=360)
+    c = _log_chart(T, for_log_axis(grad_norms), for_log_axis(jac_norms), width=340)
     _curve(c, "jac_norms", ts, jac_norms, ORANGE, "‖dh_T/dh_t‖", r=2, dash="2 3")
     _curve(c, "grad_norms", ts, grad_norms, BLUE, "‖dL_T/dh_t‖", r=2.5)
     c.x_title("source time t").y_title("norm")
     keys = _legend([("‖dL<sub>T</sub>/dh<sub>t</sub>‖", BLUE, "line"),
                    ("‖dh<sub>T</sub>/dh<sub>t</sub>‖ (Jacobian)", ORANGE, "dot")])
     norms_panel = panel("gradient reaching h<sub>t</sub> (log scale)", c.svg("norms_chart"),
-                        note=keys + _missing_note("‖dL<sub>T</sub>/dh<sub>t</sub>‖", grad_norms)
-                        + _missing_note("‖dh<sub>T</sub>/dh<sub>t</sub>‖", jac_norms))
+                        note=_fit(c.width, keys + _missing_note("‖dL<sub>T</sub>/dh<sub>t</sub>‖", grad_norms)
+                                  + _missing_note("‖dh<sub>T</sub>/dh<sub>t</sub>‖", jac_norms)))
 
     # 2. singular values of W_hh, bars, with the bound 1/gamma
     k = len(sv)
     finite = sv[np.isfinite(sv)]
     top = 1.15 * max(float(finite.max()) if finite.size else 0.0, threshold if math.isfinite(threshold) else 0.0, 1e-12)
-    c = Chart(max(240, 60 + 7 * k), HEIGHT, (0.5, k + 0.5), (0, top), left=46, bottom=40)
+    c = Chart(max(240, 60 + 6 * k), HEIGHT, (0.5, k + 0.5), (0, top), left=46, bottom=40)
     c.y_grid(nice_ticks(0, top, 5)).x_grid(time_ticks(k))
     c.group("singular_values")
     for i, s in enumerate(sv):
@@ -186,7 +194,7 @@ def spectral_html(grad_norms: np.ndarray, jac_norms: np.ndarray, singular_values
     c.x_title("index k (largest first)")
     keys = _legend([("σ<sub>k</sub>(W<sub>hh</sub>)", GREY, "bar"), ("σ<sub>k</sub> > 1/γ", RED, "bar"),
                    ("1/γ (Pascanu bound)", RED, "dash")])
-    sv_panel = panel("singular values of W<sub>hh</sub>", c.svg("sv_chart"), note=keys)
+    sv_panel = panel("singular values of W<sub>hh</sub>", c.svg("sv_chart"), note=_fit(c.width, keys))
 
     # 3. the gradient flow, log10, loss time s down, source time t across
     z = log_flow(flow)
@@ -194,15 +202,16 @@ def spectral_html(grad_norms: np.ndarray, jac_norms: np.ndarray, singular_values
     lo, hi = (float(shown.min()), float(shown.max())) if shown.size else (-1.0, 0.0)
     lo, hi = (lo - 0.5, hi + 0.5) if hi - lo < 1e-9 else (lo, hi)
     labels = [str(t) for t in ts]
-    cw, ch = int(np.clip(300 // T, 4, 24)), int(np.clip(240 // T, 4, 24))
+    cw, ch = int(np.clip(360 // T, 4, 24)), int(np.clip(240 // T, 4, 24))
     flow_svg = heatmap(z, labels, labels, 1.0, name="flow", what="log10 ‖dL_s/dh_t‖", x_title="source time t",
                        y_title="loss time s", caption="row s, column t", cell=(cw, ch),
                        vrange=(lo, hi), scale="Viridis", digits=3)
     bar = colourbar(1.0, title="log10", height=ch * T, vrange=(lo, hi), scale="Viridis")
+    width = sum(int(svg.split('width="', 1)[1].split('"', 1)[0]) for svg in (flow_svg, bar)) + 4
     over = int(np.sum(~np.isfinite(flow)))
     note = ("bright: much of the loss at s reaches h<sub>t</sub>; dark: little. Grey: no value "
             "(t > s: the loss at s does not depend on later states)"
             + (f'; <span style="color:{RED}">{over} entries overflowed to inf or NaN</span>' if over else "") + ".")
     flow_panel = panel("gradient flow log<sub>10</sub> ‖dL<sub>s</sub>/dh<sub>t</sub>‖", flow_svg, bar,
-                       note=f'<div style="max-width:430px">{note}</div>')
+                       note=_fit(width, note))
     return view(norms_panel, sv_panel, flow_panel, name="spectral")
