@@ -95,6 +95,15 @@ def _ring(c: Chart, x: float, y: float, colour: str, tip: str, value: float, *, 
     return c
 
 
+def _label(c: Chart, x: float, y: float, text: str, colour: str, *, right: bool = False, dy: float = -10) -> Chart:
+    """A bold label beside a point, with a white halo so that it stays readable over the curves under it."""
+    cx, cy = c.px(x) + (-11 if right else 11), c.py(y)
+    if math.isfinite(cy):
+        c.parts.append(f'<text x="{cx:.1f}" y="{cy + dy:.1f}" text-anchor="{"end" if right else "start"}" fill="{colour}" '
+                       f'font-weight="bold" stroke="white" stroke-width="4" paint-order="stroke">{markup(text)}</text>')
+    return c
+
+
 # =========================================================================== truncated BPTT
 def kept_by_truncation(T: int, window: int) -> np.ndarray:
     """(T, T) booleans: entry [s, t] (0-based) is True when truncated BPTT with windows of ``window``
@@ -162,7 +171,8 @@ def flow_html(flow: np.ndarray, *, view_id: str, windows: Sequence[int] | None =
     if hi <= lo:
         lo, hi = lo - 0.5, hi + 0.5
     cs = int(np.clip(380 // max(T, 1), 8, 18))  # px per cell
-    c = Chart(52 + cs * T + 6, 10 + cs * T + 40, (0.5, T + 0.5), (0.5, T + 0.5), left=52, right=6, top=10, bottom=40)
+    # top = 22: the cells start level with the colour bar's (colourbar draws its title above them)
+    c = Chart(52 + cs * T + 6, 22 + cs * T + 40, (0.5, T + 0.5), (0.5, T + 0.5), left=52, right=6, top=22, bottom=40)
 
     def row(s: float) -> float:  # loss time s (1-based) -> y of the chart, s = 1 at the top
         return T + 1 - s
@@ -179,13 +189,15 @@ def flow_html(flow: np.ndarray, *, view_id: str, windows: Sequence[int] | None =
                 tip = f"s = {s}, t = {t}: log10 ||dL_s/dh_t|| = {shown}"
             c.bar(t, row(s) - 0.5, row(s) + 0.5, colour, tip, v, width=1.0)
     c.end()
-    # labels: every time-stamp if the cells are large enough, else every other one
-    every = 1 if cs >= 14 else 2
+    # labels: rows every time-stamp if the cells are tall enough; columns every other one once they have two digits
     small = 11 if cs < 16 else 12
+    rows_every = 1 if cs >= 13 else 2
+    cols_every = 1 if cs >= 20 or T < 10 else 2
     for s in range(1, T + 1):
-        if (s - 1) % every == 0:
+        if (s - 1) % rows_every == 0:
             c.parts.append(f'<text x="{c.left - 4}" y="{c.py(row(s)) + 4:.1f}" text-anchor="end" font-size="{small}" '
                            f'fill="#111827">{s}</text>')
+        if (s - 1) % cols_every == 0:
             c.parts.append(f'<text x="{c.px(s):.1f}" y="{c.height - c.bottom + 14}" text-anchor="middle" '
                            f'font-size="{small}" fill="#111827">{s}</text>')
     for k in windows:
@@ -234,8 +246,7 @@ def window_html(windows: Sequence[int], gap: np.ndarray, gap_whh: np.ndarray, wi
     _ring(c, k, g_now, RED, f"your window k = {k}: relative error {g_now:.3g}", g_now)
     c.end()
     right = k > 0.6 * ks[-1]
-    c.text(k, g_now, f"k = {k}: {g_now:.3g}", colour=RED, anchor="end" if right else "start", dx=-11 if right else 11,
-           dy=-9, bold=True)
+    _label(c, k, g_now, f"k = {k}: {g_now:.3g}", RED, right=right)
     c.x_title("window length k").y_title("‖g<sub>k</sub> − g‖ / ‖g‖")
     note = legend([("all parameters", BLUE, "line"), ("W<sub>hh</sub> only", ORANGE, "dash"),
                    ("your window k", RED, "point")])
@@ -263,7 +274,7 @@ def clip_html(g: np.ndarray, by_value: np.ndarray, by_norm: np.ndarray, c: float
     shape = np.shape(g)
     cols = shape[-1] if len(shape) == 2 else max(x.size, 1)
 
-    a = Chart(430, 340, (-lim, lim), (-yl, yl), left=60, right=12, top=12, bottom=42)
+    a = Chart(400, 340, (-lim, lim), (-yl, yl), left=60, right=12, top=12, bottom=42)  # 1a and 1b fit a 900 px page
     a.y_grid(nice_ticks(-yl, yl, 5)).x_grid(nice_ticks(-lim, lim, 5))
     m = min(lim, yl)
     a.line([-m, m], [-m, m], GREY, width=1.5, dash="2 3")
@@ -283,7 +294,7 @@ def clip_html(g: np.ndarray, by_value: np.ndarray, by_norm: np.ndarray, c: float
 
     th = np.asarray(thresholds, dtype=float)
     lx = np.log10(th)
-    b = Chart(430, 340, (lx[0], lx[-1]), (0, 1.05), left=52, right=14, top=12, bottom=42)
+    b = Chart(400, 340, (lx[0], lx[-1]), (0, 1.05), left=52, right=14, top=12, bottom=42)
     b.y_grid([0, 0.2, 0.4, 0.6, 0.8, 1.0])
     log_x_grid(b, th[0], th[-1])
     b.line(lx, cos_value, ORANGE, width=2).line(lx, cos_norm, BLUE, width=3)
@@ -371,10 +382,7 @@ def _x_mark(c: Chart, x: float, y: float, colour: str, tip: str, value: float, l
     c.parts.append(f'<path d="M{cx - d:.1f} {cy - d:.1f}L{cx + d:.1f} {cy + d:.1f}M{cx - d:.1f} {cy + d:.1f}'
                    f'L{cx + d:.1f} {cy - d:.1f}" stroke="{colour}" stroke-width="3" fill="none" data-v="{float(value)!r}">'
                    f"<title>{esc(tip)}</title></path>")
-    right = cx > c.width * 0.6
-    c.parts.append(f'<text x="{cx + (-10 if right else 10):.1f}" y="{cy + (14 if cy < c.top + 20 else -8):.1f}" '
-                   f'text-anchor="{"end" if right else "start"}" fill="{colour}" font-weight="bold">{markup(label)}</text>')
-    return c
+    return _label(c, x, y, label, colour, right=cx > c.width * 0.6, dy=14 if cy < c.top + 20 else -8)
 
 
 def _x_key(colour: str, label: str) -> str:
