@@ -1,45 +1,44 @@
 """Views of lesson 1: what a bag of words and an RNN see in a sentence, and how each learns word order.
 
-Pure functions: ``*_figure()`` builds an empty ``go.FigureWidget`` with named traces
-(one FigureWidget per app, panels via ``make_subplots``); ``update_*`` fills it from
-arrays computed by the core, inside one ``batch_update``. :func:`slots_html` draws what a
-fixed-input network does with each sentence as HTML: it moves with the "input slots" slider,
-and an HTML widget redraws in a few ms where plotly replots the whole figure (see
-:mod:`rnnviz.viz.live`, "Redraw cost"), so the slider never touches the figure.
+Drawn by rnnviz as SVG/HTML (:mod:`rnnviz.viz.svg`), not plotly: plotly's FigureWidget runs on
+anywidget, whose browser side gives a model 2 s to initialise (3-5 of 30 slow browsers in a
+classroom load test showed a dead figure), and it redraws the whole figure on every update.
+Pure functions return the HTML of a view; an app puts it in an ``ipywidgets.HTML``'s ``value``.
 
-Trace order of :func:`compare_figure` (see ``COMPARE_TRACES``), 2 x 2 panels:
-0 counts of A, 1 counts of B (bars over words, top left), 2 h_T of A, 3 h_T of B (bars over
-units, top right), 4 h_t of A (bottom left) and 5 h_t of B (bottom right) over time
-(heatmaps, units x words).
+* :func:`compare_html` — two sentences: the bag-of-words counts of both (panel 1), the RNN's final
+  states h_T (panel 2), and the RNN unrolled over A and over B (panels 3 and 4: h_t after each word,
+  one column per word, the same column width for both, so the longer sentence has more columns).
+  Groups and charts (:func:`rnnviz.viz.svg.marks`, :func:`~rnnviz.viz.svg.matrix`): ``counts_a``,
+  ``counts_b`` (one bar per shown word), ``h_T_a``, ``h_T_b`` (one bar per unit), heatmaps
+  ``states_a`` (H, T_A) and ``states_b`` (H, T_B).
+* :func:`slots_html` — what a fixed-input network does with each sentence; it moves with the
+  "input slots" slider, so it is a view of its own (a move redraws nothing else).
+* :func:`training_html` — held-out accuracy of both models during training (groups ``acc_bow``,
+  ``acc_rnn``: one point per evaluation, ``data-x`` = the step; ``chance``).
+* :func:`probe_html` — the probe: both models' class probabilities of the current sentence (groups
+  ``probs_bow``, ``probs_rnn``) and P(class 1) after each shuffle so far (``history_bow``, ``history_rnn``,
+  ``data-x`` = the shuffle).
 
-Trace order of :func:`training_figure` (see ``TRAINING_TRACES``):
-0 bag-of-words accuracy, 1 RNN accuracy, 2 chance, 3 bag-of-words probabilities,
-4 RNN probabilities (bars over the classes), 5 bag-of-words and 6 RNN probability of
-class 1 after each shuffle.
+Every data mark carries its value (``data-v``) and a hover text; every word a student typed is escaped.
 """
 
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Sequence
 
 import numpy as np
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from .live import LiveFigure
+from .svg import GRID, MUTED, TEXT, Chart, colour_of, colourbar, esc, legend, markup, nice_ticks, panel, view
 
 __all__ = [
-    "COMPARE_TRACES",
     "SLOTS_VIEW_CLASS",
-    "TRAINING_TRACES",
-    "compare_figure",
+    "compare_html",
+    "probe_html",
     "slot_layout",
     "slots_html",
-    "training_figure",
-    "update_compare_figure",
-    "update_probe",
-    "update_training_curves",
+    "training_html",
 ]
 
 A_COLOR, B_COLOR = "#7c3aed", "#0d9488"  # sentence A, sentence B
@@ -48,44 +47,174 @@ SLOT_EMPTY, SLOT_FILLED, SLOT_DROPPED = 0, 1, 2
 #: colours of the fixed-input slots: empty (missing input), filled, a word with no slot (lost)
 SLOT_COLOR = {SLOT_EMPTY: "#e5e7eb", SLOT_FILLED: "#bfdbfe", SLOT_DROPPED: "#fca5a5"}
 _SLOT_NAMES = {SLOT_EMPTY: "empty", SLOT_FILLED: "filled", SLOT_DROPPED: "lost"}  # CSS classes rnnviz-slot-*
+CHAR_PX = 7.6  # about the width of a character of a 13 px label
+PLOT_HEIGHT = 260  # px, the bar and line charts
 
-COMPARE_TRACES = ("counts A", "counts B", "h_T A", "h_T B", "h_t A", "h_t B")
-TRAINING_TRACES = ("accuracy bow", "accuracy rnn", "chance", "probs bow", "probs rnn", "history bow", "history rnn")
+
+# =========================================================================== helpers (generic)
+def _narrow(html_text: str, width: int) -> str:
+    """A panel note no wider than its chart: a long legend wraps instead of widening the panel."""
+    return f'<div style="max-width:{int(width)}px">{html_text}</div>'
+
+
+def word_label_room(words: Sequence[str], step: float) -> tuple[bool, int]:
+    """Whether labels of these ``words``, ``step`` px apart, must be slanted to read apart, and the px they need below
+    the axis. Generic: a candidate for :mod:`rnnviz.viz.svg` (``Chart.x_labels`` shrinks a long label instead)."""
+    longest = max((len(w) for w in words), default=1)
+    slant = step < CHAR_PX * longest + 6
+    return slant, (int(0.62 * CHAR_PX * longest) + 14 if slant else 18)
+
+
+def word_labels(parts: list, xs: Sequence[float], y: float, words: Sequence[str], *, slant: bool) -> None:
+    """Category labels (escaped, class ``rnnviz-word``) at the pixel columns ``xs``, their tops at row ``y``: level, or
+    slanted by 45 degrees (anchored at their end under the column) when they would overlap. Generic: a candidate for :mod:`rnnviz.viz.svg`."""
+    for x, w in zip(xs, words):
+        if slant:
+            parts.append(f'<text class="rnnviz-word" x="{x + 4:.1f}" y="{y + 6:.1f}" text-anchor="end" fill="{TEXT}" '
+                         f'transform="rotate(-45 {x + 4:.1f} {y + 6:.1f})">{esc(w)}</text>')
+        else:
+            parts.append(f'<text class="rnnviz-word" x="{x:.1f}" y="{y + 11:.1f}" text-anchor="middle" fill="{TEXT}">'
+                         f"{esc(w)}</text>")
+
+
+def _chance_line(c: Chart, x0: float, x1: float, y: float, tip: str) -> Chart:
+    """A dashed reference line at ``y`` with a hover strip that carries its value (group ``chance``)."""
+    c.group("chance")
+    c.line([x0, x1], [y, y], GREY, width=1.5, dash="6 4")
+    c.parts.append(f'<rect x="{c.left}" y="{c.py(y) - 4:.1f}" width="{c.width - c.left - c.right}" height="8" '
+                   f'fill="{GREY}" fill-opacity="0" data-v="{float(y)!r}"><title>{esc(tip)}</title></rect>')
+    return c.end()
+
+
+def _points(c: Chart, name: str, xs, ys, colour: str, tips: Sequence[str], *, shape: str = "circle",
+            r: float = 4.0) -> Chart:
+    """A line through the points and, in group ``name``, a hover mark per point (``data-x`` = x, ``data-v`` = y)."""
+    c.line(xs, ys, colour, width=2)
+    c.group(name)
+    for x, y, tip in zip(xs, ys, tips):
+        n = len(c.parts)
+        c.point(x, y, colour, tip, y, r=r, shape=shape)
+        if len(c.parts) > n:  # drawn: say where
+            c.parts[-1] = c.parts[-1].replace(" data-v=", f' data-x="{float(x)!r}" data-v=', 1)
+    return c.end()
 
 
 # =========================================================================== two sentences
-def compare_figure(hidden_size: int) -> go.FigureWidget:
-    """Bag-of-words counts and RNN final states of two sentences (top); below, the RNN unrolled over A and over B
-    (one column per word, on the same time axis, so the longer sentence has more columns).
+def _count_chart(shown: Sequence[str], counts_a: np.ndarray, counts_b: np.ndarray) -> str:
+    n = len(shown)
+    step = float(np.clip(420 / max(n, 1), 22, 56))
+    slant, room = word_label_room(shown, step)
+    top = max(2.0, float(max(counts_a.max(initial=0), counts_b.max(initial=0))))
+    c = Chart(int(58 + step * n + 12), PLOT_HEIGHT - 18 + room, (-0.5, n - 0.5), (0, top * 1.12), left=50, right=12,
+              bottom=room + 18)
+    every = max(1, math.ceil(top / 6))
+    c.y_grid(list(range(0, int(top) + 1, every)))
+    for name, who, colour, counts, dx in (("counts_a", "A", A_COLOR, counts_a, -0.2),
+                                           ("counts_b", "B", B_COLOR, counts_b, 0.2)):
+        c.group(name)
+        for i, (w, v) in enumerate(zip(shown, counts)):
+            c.bar(i + dx, 0, v, colour, f"sentence {who}: '{w}' occurs {v:g} time{'s' if v != 1 else ''}", v,
+                  width=0.38)
+        c.end()
+    word_labels(c.parts, [c.px(i) for i in range(n)], c.height - c.bottom + 3, shown, slant=slant)
+    c.x_title("word").y_title("count c<sub>v</sub>")
+    return c.svg("counts")
 
-    The fixed-input network's slots are not in this figure: they move with a slider, so they are HTML
-    (:func:`slots_html`), which the browser redraws in a few ms instead of replotting the whole figure.
+
+def _state_chart(h_a: np.ndarray, h_b: np.ndarray) -> str:
+    H = len(h_a)
+    step = float(np.clip(300 / max(H, 1), 16, 40))
+    c = Chart(int(58 + step * H + 12), PLOT_HEIGHT, (-0.5, H - 0.5), (-1.05, 1.05), left=50, right=12, bottom=36)
+    c.y_grid([-1, -0.5, 0, 0.5, 1])
+    for name, who, colour, h, dx in (("h_T_a", "A", A_COLOR, h_a, -0.2), ("h_T_b", "B", B_COLOR, h_b, 0.2)):
+        c.group(name)
+        for u, v in enumerate(h):
+            c.bar(u + dx, 0, v, colour, f"sentence {who}: h_T, unit {u + 1} = {v:.3f}", v, width=0.38)
+        c.end()
+    c.x_labels([str(u + 1) for u in range(H)], every=1 if step >= 18 else 2)
+    c.x_title("hidden unit").y_title("h<sub>T</sub>")
+    return c.svg("h_T")
+
+
+def _unrolled_map(states: np.ndarray, words: Sequence[str], who: str, *, name: str, cell: tuple[int, int],
+                  columns: int) -> str:
+    """h_t after each word as coloured cells (units top to bottom, words left to right), on +-1 (tanh's range).
+
+    The chart is ``columns`` cells wide whatever the sentence's length, so two maps share one time axis;
+    the last column, h_T, is outlined. ``data-rows``/``data-cols`` let :func:`rnnviz.viz.svg.matrix` read it back.
     """
-    fig = make_subplots(
-        rows=2, cols=2, row_heights=[0.5, 0.5], horizontal_spacing=0.1, vertical_spacing=0.2,
-        subplot_titles=("bag of words: count of each word", "RNN: final hidden state h_T",
-                        "RNN unrolled over A", "RNN unrolled over B"),
-    )
-    fig.add_bar(name="sentence A", marker_color=A_COLOR, legendgroup="A", row=1, col=1)
-    fig.add_bar(name="sentence B", marker_color=B_COLOR, legendgroup="B", row=1, col=1)
-    fig.add_bar(name="sentence A", marker_color=A_COLOR, legendgroup="A", showlegend=False, row=1, col=2)
-    fig.add_bar(name="sentence B", marker_color=B_COLOR, legendgroup="B", showlegend=False, row=1, col=2)
-    for col, name in ((1, "A"), (2, "B")):
-        fig.add_heatmap(name=f"h_t of {name}", colorscale="RdBu", reversescale=True, zmin=-1, zmax=1, xgap=1, ygap=1,
-                        showscale=col == 2,
-                        colorbar=dict(len=0.4, y=0.2, thickness=12,
-                                      tickvals=[-1, -0.5, 0, 0.5, 1]),
-                        hovertemplate="after '%{customdata}'<br>unit %{y}: %{z:.3f}<extra></extra>",
-                        row=2, col=col)
-    fig.update_yaxes(title_text="count", dtick=1, rangemode="tozero", row=1, col=1)
-    fig.update_xaxes(title_text="hidden unit", dtick=1, row=1, col=2)
-    fig.update_yaxes(range=[-1.05, 1.05], row=1, col=2)
-    for col in (1, 2):
-        fig.update_xaxes(title_text="time-stamp t (word)", row=2, col=col)
-        fig.update_yaxes(title_text="unit", autorange="reversed", row=2, col=col)
-    fig.update_layout(height=640, margin=dict(l=60, r=30, t=60, b=50), template="plotly_white", barmode="group",
-                      legend=dict(orientation="h", x=0.0, y=1.1))
-    return LiveFigure(fig)
+    z = np.asarray(states, dtype=float).T  # (H, T)
+    H, T = z.shape
+    cw, ch = cell
+    slant, room = word_label_room(words, cw)
+    left, top = 46, 18
+    width, height = left + cw * max(columns, T) + 10, top + ch * H + room + 20
+    parts = []
+    for i in range(H):
+        for j in range(T):
+            v = z[i, j]
+            parts.append(f'<rect x="{left + j * cw}" y="{top + i * ch}" width="{cw}" height="{ch}" '
+                         f'fill="{colour_of(v, 1.0)}" data-v="{float(v)!r}"><title>sentence {who}, after '
+                         f"'{esc(words[j])}' (t = {j + 1}): unit {i + 1} = {v:.3f}</title></rect>")
+    parts.append(f'<rect x="{left}" y="{top}" width="{cw * T}" height="{ch * H}" fill="none" stroke="{GRID}"/>')
+    if T:
+        x_last = left + (T - 1) * cw
+        parts.append(f'<rect x="{x_last - 1}" y="{top - 1}" width="{cw + 2}" height="{ch * H + 2}" fill="none" '
+                     f'stroke="{TEXT}" stroke-width="2"/>'
+                     f'<text x="{x_last + cw / 2:.1f}" y="{top - 5}" text-anchor="middle" fill="{TEXT}">'
+                     f"{markup('h<sub>T</sub>')}</text>")
+    every = 1 if ch >= 12 else 2
+    for i in range(0, H, every):
+        parts.append(f'<text x="{left - 5}" y="{top + i * ch + ch / 2 + 4:.1f}" text-anchor="end" fill="{TEXT}">'
+                     f"{i + 1}</text>")
+    word_labels(parts, [left + j * cw + cw / 2 for j in range(T)], top + ch * H + 3, words, slant=slant)
+    parts.append(f'<text transform="translate(12 {top + ch * H / 2:.1f}) rotate(-90)" text-anchor="middle" '
+                 f'fill="{MUTED}">unit</text>'
+                 f'<text x="{left + cw * max(columns, T) / 2:.1f}" y="{height - 4}" text-anchor="middle" fill="{MUTED}">'
+                 f"{markup('time-stamp t: the word read')}</text>")
+    return (f'<svg data-name="{esc(name)}" data-rows="{H}" data-cols="{T}" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" font-size="13" style="display:block; overflow:visible">'
+            + "".join(parts) + "</svg>")
+
+
+def compare_html(words_a: Sequence[str], words_b: Sequence[str], shown_words: Sequence[str], counts_a, counts_b,
+                 states_a, states_b) -> str:
+    """Bag-of-words counts and RNN final states of two sentences (first row); below, the RNN unrolled over A and over
+    B (one column per word, the same column width for both, so the longer sentence just has more columns).
+
+    shown_words: the words on the bag-of-words axis; counts_a/b: their counts (len(shown_words),);
+    states_a (T_A, H), states_b (T_B, H): the RNN's h_t after each word (the last row is h_T).
+    The fixed-input network's slots are :func:`slots_html`, a view of its own (it moves with a slider).
+    """
+    counts_a, counts_b = np.asarray(counts_a, float), np.asarray(counts_b, float)
+    states_a, states_b = np.asarray(states_a, float), np.asarray(states_b, float)
+    if len(shown_words) != len(counts_a) or len(counts_a) != len(counts_b):
+        raise ValueError(f"compare_html: {len(shown_words)} words, {len(counts_a)} and {len(counts_b)} counts")
+    if states_a.shape[0] != len(words_a) or states_b.shape[0] != len(words_b):
+        raise ValueError(f"compare_html: states {states_a.shape}, {states_b.shape} for {len(words_a)} and "
+                         f"{len(words_b)} words")
+    same = bool(np.array_equal(counts_a, counts_b))
+    distance = float(np.linalg.norm(states_a[-1] - states_b[-1]))
+    keys = legend([("sentence A", A_COLOR, "bar"), ("sentence B", B_COLOR, "bar")])
+    counts_svg, state_svg = _count_chart(shown_words, counts_a, counts_b), _state_chart(states_a[-1], states_b[-1])
+    bag = panel("1. bag of words: count of each word<br/>"
+                + ("the count vectors are <b>identical</b>" if same else "the count vectors differ"),
+                counts_svg, note=keys)
+    final = panel("2. RNN: final hidden state h<sub>T</sub><br/>"
+                  f"‖h<sub>T</sub>(A) − h<sub>T</sub>(B)‖ = {distance:.2f}", state_svg, note=keys)
+    T_max = max(len(words_a), len(words_b))
+    cell = (int(np.clip(300 // max(T_max, 1), 16, 36)), 18)
+    maps = []
+    for k, (who, words, states) in enumerate((("A", words_a, states_a), ("B", words_b, states_b))):
+        svgs = [_unrolled_map(states, words, who, name=f"states_{who.lower()}", cell=cell, columns=T_max)]
+        if who == "B":
+            svgs.append(colourbar(1.0, title="h<sub>t</sub>", height=cell[1] * states.shape[1]))
+        n = len(words)
+        maps.append(panel(f"{3 + k}. RNN unrolled over {who}: {n} time-stamp{'s' if n != 1 else ''}<br/>"
+                          "h<sub>t</sub> after each word (red +, blue −)", *svgs))
+    row = '<div class="rnnviz-panels" style="flex-basis:100%">{}</div>'
+    return view(row.format(bag + final), row.format("".join(maps)), name="compare")
+
 
 
 def slot_layout(lengths: Sequence[int], slots: int) -> np.ndarray:
@@ -194,89 +323,95 @@ def slots_html(words_a: Sequence[str], words_b: Sequence[str], slots: int) -> st
             '<div class="rnnviz-slots-scroll"><table>' + "".join(rows) + "</table></div></div>")
 
 
-def update_compare_figure(fig: go.FigureWidget, words_a: Sequence[str], words_b: Sequence[str],
-                          shown_words: Sequence[str], counts_a, counts_b, states_a, states_b,
-                          titles: Sequence[str] | None = None) -> None:
-    """Redraw everything for two sentences.
-
-    shown_words: the words on the bag-of-words axis; counts_a/b: their counts (len(shown_words),);
-    states_a (T_A, H), states_b (T_B, H): the RNN's h_t after each word (the last row is h_T).
-    titles: optional new texts for the four subplot titles.
-    """
-    states_a, states_b = np.asarray(states_a, float), np.asarray(states_b, float)
-    H = states_a.shape[1]
-    units = np.arange(1, H + 1)
-    T_max = max(len(words_a), len(words_b))
-    with fig.batch_update():
-        d = fig.data
-        d[0].x, d[0].y = list(shown_words), np.asarray(counts_a, float)
-        d[1].x, d[1].y = list(shown_words), np.asarray(counts_b, float)
-        d[2].x, d[2].y = units, states_a[-1]
-        d[3].x, d[3].y = units, states_b[-1]
-        for trace, words, states in ((d[4], words_a, states_a), (d[5], words_b, states_b)):
-            T = len(words)
-            trace.x, trace.y, trace.z = np.arange(1, T + 1), units, states.T  # (H, T)
-            trace.customdata = np.broadcast_to(np.array(words, dtype=object), (H, T)).tolist()
-        for axis, words in ((fig.layout.xaxis3, words_a), (fig.layout.xaxis4, words_b)):
-            axis.range = [0.5, T_max + 0.5]  # the same time axis: a longer sentence just has more columns
-            axis.tickvals = list(range(1, len(words) + 1))
-            axis.ticktext = list(words)
-        fig.layout.yaxis3.dtick = fig.layout.yaxis4.dtick = max(1, H // 8)
-        if titles is not None:
-            for annotation, title in zip(fig.layout.annotations, titles):
-                annotation.text = title
-
-
 # =========================================================================== training and probing
-def training_figure(class_names: Sequence[str]) -> go.FigureWidget:
-    """Held-out accuracy over training for both models, and the probe: probabilities under shuffling."""
-    fig = make_subplots(
-        rows=2, cols=2, specs=[[{"colspan": 2}, None], [{}, {}]], row_heights=[0.5, 0.5],
-        vertical_spacing=0.17, horizontal_spacing=0.12,
-        subplot_titles=("held-out accuracy during training", "probe: each model's class probabilities",
-                        f"probe: P({class_names[1]}) after each shuffle"),
-    )
-    fig.add_scatter(name="bag of words", mode="lines+markers", line=dict(color=BOW_COLOR), marker=dict(size=5),
-                    legendgroup="bow", row=1, col=1)
-    fig.add_scatter(name="RNN", mode="lines+markers", line=dict(color=RNN_COLOR), marker=dict(size=5),
-                    legendgroup="rnn", row=1, col=1)
-    fig.add_scatter(name="chance (50%)", mode="lines", line=dict(color=GREY, dash="dash"), row=1, col=1)
-    fig.add_bar(name="bag of words", marker_color=BOW_COLOR, legendgroup="bow", showlegend=False, x=list(class_names),
-                texttemplate="%{y:.2f}", textposition="outside", row=2, col=1)
-    fig.add_bar(name="RNN", marker_color=RNN_COLOR, legendgroup="rnn", showlegend=False, x=list(class_names),
-                texttemplate="%{y:.2f}", textposition="outside", row=2, col=1)
-    for name, color, group in (("bag of words", BOW_COLOR, "bow"), ("RNN", RNN_COLOR, "rnn")):
-        fig.add_scatter(name=name, mode="lines+markers", line=dict(color=color), marker=dict(size=8),
-                        legendgroup=group, showlegend=False, hovertemplate="%{customdata}<br>P = %{y:.3f}<extra>" + name + "</extra>",
-                        row=2, col=2)
-    fig.update_xaxes(title_text="training step", row=1, col=1)
-    fig.update_yaxes(title_text="accuracy", range=[0, 1.05], tickformat=".0%", row=1, col=1)
-    fig.update_yaxes(title_text="probability", range=[0, 1.15], row=2, col=1)
-    fig.update_xaxes(title_text="shuffle (0 = as written)", dtick=1, rangemode="tozero", row=2, col=2)
-    fig.update_yaxes(title_text="probability", range=[-0.05, 1.05], row=2, col=2)
-    fig.update_layout(height=640, margin=dict(l=60, r=30, t=60, b=50), template="plotly_white", barmode="group",
-                      legend=dict(orientation="h", x=0.0, y=1.1))
-    return LiveFigure(fig)
+def _percent_axis(c: Chart) -> None:
+    ticks = [0, 0.25, 0.5, 0.75, 1.0]
+    c.y_grid(ticks, labels=[f"{t:.0%}" for t in ticks])
 
 
-def update_training_curves(fig: go.FigureWidget, steps, acc_bow, acc_rnn) -> None:
-    """Held-out accuracy at the given training steps."""
-    steps = np.asarray(steps, float)
-    with fig.batch_update():
-        fig.data[0].x, fig.data[0].y = steps, np.asarray(acc_bow, float)
-        fig.data[1].x, fig.data[1].y = steps, np.asarray(acc_rnn, float)
-        right = max(float(steps.max()) if steps.size else 1.0, 1.0)
-        fig.data[2].x, fig.data[2].y = [0, right], [0.5, 0.5]
-        fig.layout.xaxis.range = [-0.02 * right, 1.02 * right]
+def training_html(steps: Sequence[float], acc_bow: Sequence[float], acc_rnn: Sequence[float], *,
+                  total: int | None = None, running: bool = False) -> str:
+    """Held-out accuracy of both models at the training steps ``steps`` (one point per evaluation).
+
+    ``total``: the length of the run (the x axis; default the last step), so a run draws from left to right;
+    ``running``: drawn during training (the title says how far it is). Before any run: the points at step 0.
+    """
+    xs = np.asarray(steps, dtype=float)
+    bow, rnn = np.asarray(acc_bow, dtype=float), np.asarray(acc_rnn, dtype=float)
+    if not (len(xs) == len(bow) == len(rnn)):
+        raise ValueError(f"training_html: {len(xs)} steps, {len(bow)} and {len(rnn)} accuracies")
+    right = float(max(total or 0, xs.max(initial=0), 1))
+    c = Chart(440, PLOT_HEIGHT + 20, (-0.03 * right, 1.03 * right), (0, 1.05), left=56, right=14, bottom=40)
+    _percent_axis(c)
+    c.x_grid([t for t in nice_ticks(0, right, 6) if t <= right])
+    _chance_line(c, c.x0, c.x1, 0.5, "chance: 50% (each held-out pair has one sentence of each class)")
+    _points(c, "acc_bow", xs, bow, BOW_COLOR,
+            [f"bag of words, step {int(s)}: held-out accuracy {a:.1%}" for s, a in zip(xs, bow)], shape="diamond",
+            r=5.5)
+    _points(c, "acc_rnn", xs, rnn, RNN_COLOR,
+            [f"RNN, step {int(s)}: held-out accuracy {a:.1%}" for s, a in zip(xs, rnn)], r=3.5)
+    c.x_title("training step").y_title("held-out accuracy")
+    done = int(xs.max(initial=0))
+    state = (f"training … step {done} of {int(right)}" if running else
+             "untrained: the points at step 0" if done == 0 else f"after {done} steps")
+    keys = legend([("bag of words", BOW_COLOR, "line"), ("RNN", RNN_COLOR, "line"), ("chance (50%)", GREY, "dash")])
+    return view(panel(f"1. held-out accuracy during training<br/>{state}", c.svg("accuracy"),
+                      note=_narrow(keys, c.width)), name="training")
 
 
-def update_probe(fig: go.FigureWidget, p_bow, p_rnn, history_texts: Sequence[str], history_bow, history_rnn) -> None:
-    """The probe: class probabilities of the current sentence (K,), and P(class 1) over the shuffles so far."""
+def _class_labels(c: Chart, names: Sequence[str]) -> None:
+    """Class names under the bars, on two lines when long ("animal acts" / "on person")."""
+    y = c.height - c.bottom + 16
+    for i, name in enumerate(names):
+        words = str(name).split()
+        lines = [" ".join(words[: (len(words) + 1) // 2]), " ".join(words[(len(words) + 1) // 2:])]
+        lines = [s for s in lines if s] if len(str(name)) > 14 else [str(name)]
+        spans = "".join(f'<tspan x="{c.px(i):.1f}" dy="{0 if k == 0 else 15}">{esc(s)}</tspan>'
+                        for k, s in enumerate(lines))
+        c.parts.append(f'<text x="{c.px(i):.1f}" y="{y}" text-anchor="middle" fill="{TEXT}">{spans}</text>')
+
+
+def probe_html(class_names: Sequence[str], p_bow, p_rnn, history_texts: Sequence[str], history_bow,
+               history_rnn) -> str:
+    """The probe: both models' class probabilities (K,) of the current sentence, and P(class 1) of every sentence
+    probed since the last new one (``history_texts``: the sentences, shuffles of one another; 0 = the first)."""
+    p_bow, p_rnn = np.asarray(p_bow, dtype=float), np.asarray(p_rnn, dtype=float)
+    hb, hr = np.asarray(history_bow, dtype=float), np.asarray(history_rnn, dtype=float)
+    K = len(class_names)
+    if p_bow.shape != (K,) or p_rnn.shape != (K,):
+        raise ValueError(f"probe_html: {K} classes, probabilities of shapes {p_bow.shape} and {p_rnn.shape}")
+    if not (len(history_texts) == len(hb) == len(hr)):
+        raise ValueError(f"probe_html: {len(history_texts)} sentences, {len(hb)} and {len(hr)} probabilities")
+    # class probabilities
+    c = Chart(70 + 110 * K, PLOT_HEIGHT + 20, (-0.5, K - 0.5), (0, 1.15), left=50, right=12, bottom=56)
+    c.y_grid([0, 0.25, 0.5, 0.75, 1.0])
+    for name, who, colour, p, dx in (("probs_bow", "bag of words", BOW_COLOR, p_bow, -0.19),
+                                     ("probs_rnn", "RNN", RNN_COLOR, p_rnn, 0.19)):
+        c.group(name)
+        for k, v in enumerate(p):
+            c.bar(k + dx, 0, v, colour, f"{who}: P({class_names[k]}) = {v:.3f}", v, width=0.36)
+        c.end()
+        for k, v in enumerate(p):
+            c.text(k + dx, v, f"{v:.2f}", colour=colour, dy=-5)
+    _class_labels(c, class_names)
+    c.y_title("probability")
+    keys = legend([("bag of words", BOW_COLOR, "bar"), ("RNN", RNN_COLOR, "bar")])
+    probs = panel("2. probe: each model's class probabilities<br/>of the sentence in the box", c.svg("probs"),
+                  note=_narrow(keys, c.width))
+    # P(class 1) after each shuffle
     n = len(history_texts)
-    with fig.batch_update():
-        fig.data[3].y = np.asarray(p_bow, float)
-        fig.data[4].y = np.asarray(p_rnn, float)
-        for trace, values in ((fig.data[5], history_bow), (fig.data[6], history_rnn)):
-            trace.x, trace.y = np.arange(n), np.asarray(values, float)
-            trace.customdata = list(history_texts)
-        fig.layout.xaxis3.range = [-0.3, max(n - 1, 1) + 0.3]
+    c = Chart(400, PLOT_HEIGHT + 20, (-0.4, max(n - 1, 1) + 0.4), (-0.04, 1.04), left=50, right=14, bottom=40)
+    c.y_grid([0, 0.25, 0.5, 0.75, 1.0])
+    every = max(1, math.ceil(n / 12))
+    c.x_grid(list(range(0, max(n, 2), every)))
+    xs = np.arange(n, dtype=float)
+    for name, who, colour, values, shape, r in (("history_bow", "bag of words", BOW_COLOR, hb, "diamond", 6.0),
+                                                ("history_rnn", "RNN", RNN_COLOR, hr, "circle", 4.0)):
+        _points(c, name, xs, values, colour,
+                [f"{who}, shuffle {k}: “{t}”: P({class_names[1]}) = {v:.3f}"
+                 for k, (t, v) in enumerate(zip(history_texts, values))], shape=shape, r=r)
+    c.x_title("shuffle (0 = the sentence as first probed)").y_title(f"P({esc(class_names[1])})")
+    keys = legend([("bag of words", BOW_COLOR, "line"), ("RNN", RNN_COLOR, "line")])
+    history = panel(f"3. probe: P({esc(class_names[1])})<br/>after each shuffle", c.svg("history"),
+                    note=_narrow(keys, c.width))
+    return view(probs, history, name="probe")

@@ -3,8 +3,8 @@
 * :class:`CompareApp` -- two sentences side by side: their bag-of-words count vectors
   (identical when one is a reordering of the other), the RNN's final hidden states
   (different), and the chapter's two problems: a fixed-input network has no place for
-  extra words (an HTML view that follows the "input slots" slider without redrawing the
-  figure), and word order changes meaning.
+  extra words (a view of its own that follows the "input slots" slider without redrawing
+  the others), and word order changes meaning.
 * :class:`TrainProbeApp` -- train a bag-of-words classifier and an RNN live on the
   shipped order-dependent task (:func:`rnnviz.data.word_order`), held-out accuracy side
   by side, then shuffle the words of a test sentence and watch each model's prediction.
@@ -28,8 +28,7 @@ from ..core.network import Network
 from ..core.optim import Adam
 from ..core.train import Trainer, classification_batches
 from ..data import UNK, Vocabulary, tokenize_words, word_order
-from ..viz.order import (SLOTS_VIEW_CLASS, compare_figure, slots_html, training_figure, update_compare_figure,
-                         update_probe, update_training_curves)
+from ..viz.order import SLOTS_VIEW_CLASS, compare_html, probe_html, slots_html, training_html
 from .base import LessonApp, explained, heading
 
 __all__ = [
@@ -129,21 +128,23 @@ class CompareApp(LessonApp):
         self.slots = W.IntSlider(value=slots, min=2, max=12, description="input slots", continuous_update=True,
                                  layout=W.Layout(width="380px"))
         self.summary = W.HTML()
-        # moves with the slider: HTML, so a move redraws no figure (viz.order.slots_html)
+        # moves with the slider: a view of its own, so a move redraws nothing else (viz.order.slots_html)
         self.slots_view = W.HTML()
         self.slots_view.add_class(SLOTS_VIEW_CLASS)
-        self.fig = compare_figure(hidden_size)
+        # counts, final states and the unrolled RNN, drawn as SVG by rnnviz.viz.order.compare_html
+        self.compare_view = W.HTML()
         super().__init__([
             heading(self.title,
                     "<b>Just below the controls</b>: a conventional network needs a fixed number of inputs, one slot "
                     "per word, one row per sentence: blue slots hold a word, grey slots get none (missing inputs), "
                     "red words get no slot (lost). "
-                    "<b>In the figure, top left</b>: the bag of words, c<sub>v</sub> = how often word v occurs. "
-                    "<b>Top right</b>: the RNN's state after the last word, h<sub>T</sub> (an untrained RNN with random "
+                    "<b>Panel 1</b>: the bag of words, c<sub>v</sub> = how often word v occurs. "
+                    "<b>Panel 2</b>: the RNN's state after the last word, h<sub>T</sub> (an untrained RNN with random "
                     "weights: it already tells the orders apart; training teaches it which differences matter). "
-                    "<b>Bottom</b>, A on the left, B on the right: the RNN instead runs one time-stamp per word with "
-                    "the same weights, so a longer sentence just gets more columns; red/blue is each unit's value in "
-                    "h<sub>t</sub>, and the last column is the h<sub>T</sub> above."),
+                    "<b>Panels 3 and 4</b>, A and B: the RNN instead runs one time-stamp per word with the same "
+                    "weights, so a longer sentence just gets more columns; red/blue is each unit's value in "
+                    "h<sub>t</sub>, and the outlined last column is the h<sub>T</sub> of panel 2. "
+                    "Hover over a bar or a cell for its value."),
             W.HTML(f'<div class="rnnviz-help" style="max-width:1100px">{_words_html(self.vocab)}</div>'),
             explained(self.example, "load a prepared pair: reordered words, different lengths, same meaning in other words"),
             explained(self.text_a, "type a sentence with the words above and press Enter"),
@@ -152,7 +153,7 @@ class CompareApp(LessonApp):
                                   "long ones lose words"),
             self.slots_view,
             self.summary,
-            self.fig,
+            self.compare_view,
         ])
         self.watch(self.example, self._load_example)
         for control in (self.text_a, self.text_b):
@@ -196,7 +197,7 @@ class CompareApp(LessonApp):
         return slots
 
     def _slots_moved(self) -> None:
-        """Only the slots view and the summary: nothing in the figure depends on the number of slots."""
+        """Only the slots view and the summary: nothing in the other view depends on the number of slots."""
         words = self._sentences()  # a bad sentence in a box stays a message
         if words != getattr(self, "words", None):
             self.update()
@@ -220,12 +221,7 @@ class CompareApp(LessonApp):
         self.same_bag = bool(np.array_equal(c_a, c_b))
         self.state_distance = float(np.linalg.norm(states_a[-1] - states_b[-1]))
         self.words = (words_a, words_b)
-        bag_title = ("bag of words: <b>identical</b> count vectors" if self.same_bag
-                     else "bag of words: the count vectors differ")
-        rnn_title = (f"RNN: final hidden state h_T, ||h_T(A) - h_T(B)|| = {self.state_distance:.2f}")
-        titles = (bag_title, rnn_title, f"RNN unrolled over A: {len(words_a)} time-stamps",
-                  f"RNN unrolled over B: {len(words_b)} time-stamps")
-        update_compare_figure(self.fig, words_a, words_b, shown, c_a[ids], c_b[ids], states_a, states_b, titles)
+        self.compare_view.value = compare_html(words_a, words_b, shown, c_a[ids], c_b[ids], states_a, states_b)
         self._show_slots(words_a, words_b, slots)
 
     def _explain(self, words_a, words_b, slots) -> str:
@@ -264,7 +260,7 @@ class TrainingRun(NamedTuple):
     """What one press of Train did."""
 
     steps: int  # optimizer steps per model
-    seconds: float  # wall time of the whole run (both models, evaluations, figure updates)
+    seconds: float  # wall time of the whole run (both models, evaluations, view updates)
     train_size: int  # training sentences
     bow: float  # final held-out accuracy of the bag of words
     rnn: float  # final held-out accuracy of the RNN
@@ -305,16 +301,23 @@ class TrainProbeApp(LessonApp):
         self.next_button = W.Button(description="new test sentence", icon="forward")
         self.restore_button = W.Button(description="original order", icon="undo")
         self.probe_info = W.HTML()
-        self.fig = training_figure(self.class_names)
+        # drawn as SVG by rnnviz.viz.order: the accuracy during training, live; the probe's two panels
+        self.training_view = W.HTML()
+        self.probe_view = W.HTML()
+        # side by side in a wide page, one below the other in a narrow one
+        self.views = W.Box([self.training_view, self.probe_view],
+                           layout=W.Layout(flex_flow="row wrap", align_items="flex-start", grid_gap="10px 30px"))
+        self.views.add_class("rnnviz-views-row")
         super().__init__([
             heading(self.title,
                     "Each sentence says who acts on whom: <i>animal acts on person</i> (\"the dog bit the man\") or "
                     "<i>person acts on animal</i> (\"the man bit the dog\", \"the dog was bitten by the man\"). "
-                    "The two classes use the same words; only the order differs. <b>Top</b>: accuracy on held-out "
-                    "sentences that come in mirror pairs. A bag of words gives both sentences of a pair the same "
-                    "answer, so it is right on exactly one of them: 50%, however long it trains. The RNN reads the "
-                    "order and climbs to 100%. <b>Bottom</b>: the probe. Shuffling keeps the counts, so the bag of "
-                    "words' input, and its prediction, never change (a flat line on the right); the RNN's do."),
+                    "The two classes use the same words; only the order differs. <b>Panel 1</b>: accuracy on "
+                    "held-out sentences that come in mirror pairs, drawn while both train. A bag of words gives both "
+                    "sentences of a pair the same answer, so it is right on exactly one of them: 50%, however long "
+                    "it trains. The RNN reads the order and climbs to 100%. <b>Panels 2 and 3</b>: the probe. "
+                    "Shuffling keeps the counts, so the bag of words' input, and its prediction, never change (a "
+                    "flat orange line in panel 3); the RNN's do. Hover over a point or a bar for its value."),
             explained(self.train_size, "how many sentences to train on (both models see the same ones)"),
             explained(self.steps, "optimizer steps (Adam, 32 sentences each) per model; the defaults train in a second or two"),
             explained(self.hidden, "size p of the RNN's state h_t; more units learn faster and more reliably, 2 to 4 may get stuck"),
@@ -331,7 +334,7 @@ class TrainProbeApp(LessonApp):
             W.HTML('<span class="rnnviz-help">new test sentence: pick another held-out sentence &middot; shuffle: put its '
                    'words in a random order (seeded) &middot; original order: back to the sentence as written</span>'),
             self.probe_info,
-            self.fig,
+            self.views,
         ])
         self.train_button.on_click(lambda _: self.run_guarded(self.train))
         self.shuffle_button.on_click(lambda _: self.run_guarded(self.shuffle))
@@ -347,7 +350,8 @@ class TrainProbeApp(LessonApp):
         self._history: list[tuple[str, float, float]] = []
         self._history_bag: np.ndarray | None = None
         self.curves = {"step": [0], "bow": [self._accuracy(self.bow)], "rnn": [self._accuracy(self.rnn)]}
-        update_training_curves(self.fig, self.curves["step"], self.curves["bow"], self.curves["rnn"])
+        self.live_draws = 0  # training views sent during the last run
+        self._draw_training(total=int(self.steps.value))
         self.status.value = ("Untrained: both models guess (the points at step 0). Press <b>Train both</b>.")
         self._set_probe(self._probe_index)
 
@@ -380,7 +384,10 @@ class TrainProbeApp(LessonApp):
         return out
 
     def train(self) -> TrainingRun:
-        """Train both models from fresh random weights (seeded) with the current settings; the figure updates live."""
+        """Train both models from fresh random weights (seeded) with the current settings; the view updates live.
+
+        The accuracy view is redrawn after each of at most 40 evaluations, the progress bar at most ~100 times.
+        """
         cfg = self._checked_settings()
         seed = int(self.seed.value)
         steps = int(cfg["steps"])
@@ -391,16 +398,19 @@ class TrainProbeApp(LessonApp):
         # both see the same minibatches in the same order
         batches = {k: classification_batches(m.model, task.X, task.y, task.mask, self.batch_size,
                                              np.random.default_rng(seed + 1)) for k, m in models.items()}
-        every = max(1, steps // 40)
+        every = -(-steps // 40)  # at most 40 evaluations (and views drawn) per run
         self.curves = {"step": [0], "bow": [self._accuracy(self.bow)], "rnn": [self._accuracy(self.rnn)]}
         self.progress.max, self.progress.value = 2 * steps, 0
         self.progress.bar_style = ""
+        self._draw_training(total=steps, running=True)  # the last run's curves go at once
         self.train_button.disabled = True
         ticks = [0]
+        tick_every = max(4, (2 * steps) // 100)  # a bounded number of progress messages, whatever the steps
+        self.live_draws = 0
 
         def tick(record) -> None:
             ticks[0] += 1
-            if ticks[0] % 4 == 0:
+            if ticks[0] % tick_every == 0:
                 self.progress.value = ticks[0]
 
         start = time.perf_counter()
@@ -417,9 +427,13 @@ class TrainProbeApp(LessonApp):
                 self.curves["step"].append(done)
                 self.curves["bow"].append(self._accuracy(self.bow))
                 self.curves["rnn"].append(self._accuracy(self.rnn))
-                update_training_curves(self.fig, self.curves["step"], self.curves["bow"], self.curves["rnn"])
+                self._draw_training(total=steps, running=done < steps)
+                self.live_draws += 1
             self.progress.value = self.progress.max
             self.progress.bar_style = "success"
+        except BaseException:  # a run that stopped early: the view no longer says "training"
+            self._draw_training(total=steps)
+            raise
         finally:
             self.train_button.disabled = False
         seconds = time.perf_counter() - start
@@ -430,6 +444,10 @@ class TrainProbeApp(LessonApp):
                              f"(chance 50%).")
         self._refresh_probe(keep_history=False)
         return self.run
+
+    def _draw_training(self, *, total: int, running: bool = False) -> None:
+        self.training_view.value = training_html(self.curves["step"], self.curves["bow"], self.curves["rnn"],
+                                                 total=total, running=running)
 
     # ------------------------------------------------------------------ probe
     def select_sentence(self, index: int) -> None:
@@ -486,7 +504,7 @@ class TrainProbeApp(LessonApp):
         self._history_bag = bag
         self.p_bow, self.p_rnn = p_bow, p_rnn
         texts, hb, hr = zip(*self._history)
-        update_probe(self.fig, p_bow, p_rnn, texts, hb, hr)
+        self.probe_view.value = probe_html(self.class_names, p_bow, p_rnn, texts, hb, hr)
         original = self.test.sentences[self._probe_index]
         if text == original:
             truth = f"held-out sentence #{self._probe_index}, true class: <b>{self.class_names[self.test.y[self._probe_index]]}</b>"
