@@ -340,3 +340,13 @@ def test_no_page_loads_plotly_and_the_bundle_still_answers_a_figure_that_asks(se
     assert bundle.status == 200 and "javascript" in bundle.headers["Content-Type"]  # a module needs a JS type
     again = _get(server + url, **{"Accept-Encoding": "gzip", "If-None-Match": bundle.headers["Etag"]})
     assert again.status == 304, "a second visit downloads the bundle again"
+
+
+def test_no_page_asks_the_internet_for_anything(server):
+    """A classroom may have no internet: every stylesheet, script and icon a page names comes from the app.
+    (Voila's lab template links Font Awesome from a CDN; voila-style.js carries it already.)"""
+    for name in ("index.ipynb", "05-vanishing-exploding.ipynb"):
+        page = _get(server + "/voila/render/" + name).body.decode()
+        assert "voila-style.js" in page  # where the buttons' icons come from instead
+        external = re.findall(r'<(?:link|script|img)\b[^>]*\b(?:href|src)="((?:https?:)?//[^"]*)"', page)
+        assert not external, f"{name} asks the internet for {external}"
