@@ -153,7 +153,12 @@ def test_spectral_flow_map_is_viridis_with_grey_cells_without_value():
     assert all(f == MISSING for f, v in zip(fills, values) if np.isnan(v))
     assert fills[int(np.nanargmax(values))] == scale_colour(1.0, "Viridis")  # brightest: yellow
     assert fills[int(np.nanargmin(values))] == scale_colour(0.0, "Viridis")  # darkest: purple
-    assert all(el.find("title") is not None and "log10" in el.find("title").text for el in cells)  # hover text
+    # hover: each cell with a value says it; the cells without one above the diagonal share one triangle's text
+    assert all("log10" in el.find("title").text for el, v in zip(cells, values) if np.isfinite(v))
+    covers = [el.find("title").text for el in _chart(app.spectral_view.value, "flow").iter("path")]
+    assert len(covers) == 1 and "no value" in covers[0]
+    upper = np.triu(np.ones((40, 40), bool), 1).ravel()
+    assert np.all(np.isnan(values[upper])) and np.all(np.isfinite(values[~upper]))
 
 
 def test_spectral_radius_slider_changes_all_three_panels():
