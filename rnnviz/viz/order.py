@@ -102,7 +102,7 @@ def _points(c: Chart, name: str, xs, ys, colour: str, tips: Sequence[str], *, sh
 # =========================================================================== two sentences
 def _count_chart(shown: Sequence[str], counts_a: np.ndarray, counts_b: np.ndarray) -> str:
     n = len(shown)
-    step = float(np.clip(420 / max(n, 1), 22, 56))
+    step = float(np.clip(360 / max(n, 1), 22, 48))
     slant, room = word_label_room(shown, step)
     top = max(2.0, float(max(counts_a.max(initial=0), counts_b.max(initial=0))))
     c = Chart(int(58 + step * n + 12), PLOT_HEIGHT - 18 + room, (-0.5, n - 0.5), (0, top * 1.12), left=50, right=12,
@@ -123,7 +123,7 @@ def _count_chart(shown: Sequence[str], counts_a: np.ndarray, counts_b: np.ndarra
 
 def _state_chart(h_a: np.ndarray, h_b: np.ndarray) -> str:
     H = len(h_a)
-    step = float(np.clip(300 / max(H, 1), 16, 40))
+    step = float(np.clip(240 / max(H, 1), 16, 34))
     c = Chart(int(58 + step * H + 12), PLOT_HEIGHT, (-0.5, H - 0.5), (-1.05, 1.05), left=50, right=12, bottom=36)
     c.y_grid([-1, -0.5, 0, 0.5, 1])
     for name, who, colour, h, dx in (("h_T_a", "A", A_COLOR, h_a, -0.2), ("h_T_b", "B", B_COLOR, h_b, 0.2)):
@@ -147,7 +147,7 @@ def _unrolled_map(states: np.ndarray, words: Sequence[str], who: str, *, name: s
     H, T = z.shape
     cw, ch = cell
     slant, room = word_label_room(words, cw)
-    left, top = 46, 18
+    left, top = 46, 22
     width, height = left + cw * max(columns, T) + 10, top + ch * H + room + 20
     parts = []
     for i in range(H):
@@ -161,7 +161,7 @@ def _unrolled_map(states: np.ndarray, words: Sequence[str], who: str, *, name: s
         x_last = left + (T - 1) * cw
         parts.append(f'<rect x="{x_last - 1}" y="{top - 1}" width="{cw + 2}" height="{ch * H + 2}" fill="none" '
                      f'stroke="{TEXT}" stroke-width="2"/>'
-                     f'<text x="{x_last + cw / 2:.1f}" y="{top - 5}" text-anchor="middle" fill="{TEXT}">'
+                     f'<text x="{x_last + cw / 2:.1f}" y="{top - 8}" text-anchor="middle" fill="{TEXT}">'
                      f"{markup('h<sub>T</sub>')}</text>")
     every = 1 if ch >= 12 else 2
     for i in range(0, H, every):
@@ -341,7 +341,7 @@ def training_html(steps: Sequence[float], acc_bow: Sequence[float], acc_rnn: Seq
     if not (len(xs) == len(bow) == len(rnn)):
         raise ValueError(f"training_html: {len(xs)} steps, {len(bow)} and {len(rnn)} accuracies")
     right = float(max(total or 0, xs.max(initial=0), 1))
-    c = Chart(440, PLOT_HEIGHT + 20, (-0.03 * right, 1.03 * right), (0, 1.05), left=56, right=14, bottom=40)
+    c = Chart(400, PLOT_HEIGHT + 20, (-0.03 * right, 1.03 * right), (0, 1.05), left=56, right=14, bottom=40)
     _percent_axis(c)
     c.x_grid([t for t in nice_ticks(0, right, 6) if t <= right])
     _chance_line(c, c.x0, c.x1, 0.5, "chance: 50% (each held-out pair has one sentence of each class)")
@@ -383,7 +383,7 @@ def probe_html(class_names: Sequence[str], p_bow, p_rnn, history_texts: Sequence
     if not (len(history_texts) == len(hb) == len(hr)):
         raise ValueError(f"probe_html: {len(history_texts)} sentences, {len(hb)} and {len(hr)} probabilities")
     # class probabilities
-    c = Chart(70 + 110 * K, PLOT_HEIGHT + 20, (-0.5, K - 0.5), (0, 1.15), left=50, right=12, bottom=56)
+    c = Chart(68 + 96 * K, PLOT_HEIGHT + 20, (-0.5, K - 0.5), (0, 1.15), left=58, right=12, bottom=56)
     c.y_grid([0, 0.25, 0.5, 0.75, 1.0])
     for name, who, colour, p, dx in (("probs_bow", "bag of words", BOW_COLOR, p_bow, -0.19),
                                      ("probs_rnn", "RNN", RNN_COLOR, p_rnn, 0.19)):
@@ -400,7 +400,7 @@ def probe_html(class_names: Sequence[str], p_bow, p_rnn, history_texts: Sequence
                   note=_narrow(keys, c.width))
     # P(class 1) after each shuffle
     n = len(history_texts)
-    c = Chart(400, PLOT_HEIGHT + 20, (-0.4, max(n - 1, 1) + 0.4), (-0.04, 1.04), left=50, right=14, bottom=40)
+    c = Chart(376, PLOT_HEIGHT + 20, (-0.4, max(n - 1, 1) + 0.4), (-0.04, 1.04), left=58, right=14, bottom=40)
     c.y_grid([0, 0.25, 0.5, 0.75, 1.0])
     every = max(1, math.ceil(n / 12))
     c.x_grid(list(range(0, max(n, 2), every)))

@@ -307,7 +307,6 @@ class TrainProbeApp(LessonApp):
         # side by side in a wide page, one below the other in a narrow one
         self.views = W.Box([self.training_view, self.probe_view],
                            layout=W.Layout(flex_flow="row wrap", align_items="flex-start", grid_gap="10px 30px"))
-        self.views.add_class("rnnviz-views-row")
         super().__init__([
             heading(self.title,
                     "Each sentence says who acts on whom: <i>animal acts on person</i> (\"the dog bit the man\") or "
