@@ -139,6 +139,19 @@ def test_moving_the_slots_changes_only_the_slots_view():
     assert len(sent) == 1 and svg.matrix(sent[0], "states_a").shape == (8, 5)
 
 
+def test_words_under_narrow_columns_turn_so_they_do_not_overlap():
+    long_a = "the big angry dog was bitten by the old sleepy man " * 2  # 22 words
+    app = CompareApp(long_a, "the dog bit the man")
+    view = app.compare_view.value
+    turns = lambda chart: {el.get("transform", "level").split(" ")[0] for el in _group(view, chart).iter("text")
+                           if el.get("class") == "rnnviz-word"}  # noqa: E731
+    assert turns("states_a") == turns("states_b") == {"rotate(-90"}  # 16 px columns (one time axis): upright
+    assert turns("counts") == {"rotate(-45"}  # 12 different words
+    assert _labels(view, "states_a") == long_a.split()
+    # the colour bar sits beside the map that fills its panel, here A's
+    assert view.index('data-name="colourbar"') < view.index('data-name="states_b"')
+
+
 def test_the_slots_view_escapes_the_words_and_scrolls_instead_of_overflowing():
     hostile = ["<script>alert(1)</script>", '"onmouseover="x', "it's"]
     page = slots_html(hostile, ["the"] * 30, 12)

@@ -57,21 +57,27 @@ def _narrow(html_text: str, width: int) -> str:
     return f'<div style="max-width:{int(width)}px">{html_text}</div>'
 
 
-def word_label_room(words: Sequence[str], step: float) -> tuple[bool, int]:
-    """Whether labels of these ``words``, ``step`` px apart, must be slanted to read apart, and the px they need below
-    the axis. Generic: a candidate for :mod:`rnnviz.viz.svg` (``Chart.x_labels`` shrinks a long label instead)."""
+def word_label_room(words: Sequence[str], step: float) -> tuple[int, int]:
+    """How far labels of these ``words``, ``step`` px apart, must turn to read apart (0, 45 or 90 degrees), and the px
+    they need below the axis. Generic: a candidate for :mod:`rnnviz.viz.svg` (``Chart.x_labels`` shrinks a long label
+    instead, which a word of 8 letters in a 16 px column cannot afford)."""
     longest = max((len(w) for w in words), default=1)
-    slant = step < CHAR_PX * longest + 6
-    return slant, (int(0.62 * CHAR_PX * longest) + 14 if slant else 18)
+    if step >= CHAR_PX * longest + 6:
+        return 0, 18
+    if step >= 20:  # slanted lines of 13 px type lie step * sin(45) >= 14 px apart
+        return 45, int(0.72 * CHAR_PX * longest) + 14
+    return 90, int(0.9 * CHAR_PX * longest) + 12
 
 
-def word_labels(parts: list, xs: Sequence[float], y: float, words: Sequence[str], *, slant: bool) -> None:
+def word_labels(parts: list, xs: Sequence[float], y: float, words: Sequence[str], *, angle: int) -> None:
     """Category labels (escaped, class ``rnnviz-word``) at the pixel columns ``xs``, their tops at row ``y``: level, or
-    slanted by 45 degrees (anchored at their end under the column) when they would overlap. Generic: a candidate for :mod:`rnnviz.viz.svg`."""
+    turned by ``angle`` degrees (anchored at their end under the column; see :func:`word_label_room`).
+    Generic: a candidate for :mod:`rnnviz.viz.svg`."""
     for x, w in zip(xs, words):
-        if slant:
-            parts.append(f'<text class="rnnviz-word" x="{x + 4:.1f}" y="{y + 6:.1f}" text-anchor="end" fill="{TEXT}" '
-                         f'transform="rotate(-45 {x + 4:.1f} {y + 6:.1f})">{esc(w)}</text>')
+        if angle:
+            ax, ay = (x + 4, y + 6) if angle == 45 else (x + 4, y + 2)
+            parts.append(f'<text class="rnnviz-word" x="{ax:.1f}" y="{ay:.1f}" text-anchor="end" fill="{TEXT}" '
+                         f'transform="rotate(-{angle} {ax:.1f} {ay:.1f})">{esc(w)}</text>')
         else:
             parts.append(f'<text class="rnnviz-word" x="{x:.1f}" y="{y + 11:.1f}" text-anchor="middle" fill="{TEXT}">'
                          f"{esc(w)}</text>")
@@ -103,7 +109,7 @@ def _points(c: Chart, name: str, xs, ys, colour: str, tips: Sequence[str], *, sh
 def _count_chart(shown: Sequence[str], counts_a: np.ndarray, counts_b: np.ndarray) -> str:
     n = len(shown)
     step = float(np.clip(360 / max(n, 1), 22, 48))
-    slant, room = word_label_room(shown, step)
+    angle, room = word_label_room(shown, step)
     top = max(2.0, float(max(counts_a.max(initial=0), counts_b.max(initial=0))))
     c = Chart(int(58 + step * n + 12), PLOT_HEIGHT - 18 + room, (-0.5, n - 0.5), (0, top * 1.12), left=50, right=12,
               bottom=room + 18)
@@ -116,7 +122,7 @@ def _count_chart(shown: Sequence[str], counts_a: np.ndarray, counts_b: np.ndarra
             c.bar(i + dx, 0, v, colour, f"sentence {who}: '{w}' occurs {v:g} time{'s' if v != 1 else ''}", v,
                   width=0.38)
         c.end()
-    word_labels(c.parts, [c.px(i) for i in range(n)], c.height - c.bottom + 3, shown, slant=slant)
+    word_labels(c.parts, [c.px(i) for i in range(n)], c.height - c.bottom + 3, shown, angle=angle)
     c.x_title("word").y_title("count c<sub>v</sub>")
     return c.svg("counts")
 
@@ -146,7 +152,7 @@ def _unrolled_map(states: np.ndarray, words: Sequence[str], who: str, *, name: s
     z = np.asarray(states, dtype=float).T  # (H, T)
     H, T = z.shape
     cw, ch = cell
-    slant, room = word_label_room(words, cw)
+    angle, room = word_label_room(words, cw)
     left, top = 46, 22
     width, height = left + cw * max(columns, T) + 10, top + ch * H + room + 20
     parts = []
@@ -167,7 +173,7 @@ def _unrolled_map(states: np.ndarray, words: Sequence[str], who: str, *, name: s
     for i in range(0, H, every):
         parts.append(f'<text x="{left - 5}" y="{top + i * ch + ch / 2 + 4:.1f}" text-anchor="end" fill="{TEXT}">'
                      f"{i + 1}</text>")
-    word_labels(parts, [left + j * cw + cw / 2 for j in range(T)], top + ch * H + 3, words, slant=slant)
+    word_labels(parts, [left + j * cw + cw / 2 for j in range(T)], top + ch * H + 3, words, angle=angle)
     parts.append(f'<text transform="translate(12 {top + ch * H / 2:.1f}) rotate(-90)" text-anchor="middle" '
                  f'fill="{MUTED}">unit</text>'
                  f'<text x="{left + cw * max(columns, T) / 2:.1f}" y="{height - 4}" text-anchor="middle" fill="{MUTED}">'
@@ -207,7 +213,7 @@ def compare_html(words_a: Sequence[str], words_b: Sequence[str], shown_words: Se
     maps = []
     for k, (who, words, states) in enumerate((("A", words_a, states_a), ("B", words_b, states_b))):
         svgs = [_unrolled_map(states, words, who, name=f"states_{who.lower()}", cell=cell, columns=T_max)]
-        if who == "B":
+        if who == ("A" if len(words_a) > len(words_b) else "B"):  # beside the map that fills its width
             svgs.append(colourbar(1.0, title="h<sub>t</sub>", height=cell[1] * states.shape[1]))
         n = len(words)
         maps.append(panel(f"{3 + k}. RNN unrolled over {who}: {n} time-stamp{'s' if n != 1 else ''}<br/>"
