@@ -153,7 +153,7 @@ def _unrolled_map(states: np.ndarray, words: Sequence[str], who: str, *, name: s
     H, T = z.shape
     cw, ch = cell
     angle, room = word_label_room(words, cw)
-    left, top = 46, 22
+    left, top = 46, 26
     width, height = left + cw * max(columns, T) + 10, top + ch * H + room + 20
     parts = []
     for i in range(H):
@@ -167,7 +167,7 @@ def _unrolled_map(states: np.ndarray, words: Sequence[str], who: str, *, name: s
         x_last = left + (T - 1) * cw
         parts.append(f'<rect x="{x_last - 1}" y="{top - 1}" width="{cw + 2}" height="{ch * H + 2}" fill="none" '
                      f'stroke="{TEXT}" stroke-width="2"/>'
-                     f'<text x="{x_last + cw / 2:.1f}" y="{top - 8}" text-anchor="middle" fill="{TEXT}">'
+                     f'<text x="{x_last + cw / 2:.1f}" y="{top - 12}" text-anchor="middle" fill="{TEXT}">'
                      f"{markup('h<sub>T</sub>')}</text>")
     every = 1 if ch >= 12 else 2
     for i in range(0, H, every):
