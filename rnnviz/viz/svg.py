@@ -67,6 +67,13 @@ def markup(text: str) -> str:
     return "".join(out)
 
 
+def html_markup(text: str) -> str:
+    """``text`` for HTML (a legend, outside any SVG): ``<sub>``, ``<sup>``, ``<b>``, ``<i>``, ``<br>`` kept, the
+    rest escaped. (:func:`markup` writes SVG ``<tspan>``s, which HTML shows as plain text.)"""
+    return "".join(part.replace("<br>", "<br/>") if _TAG.fullmatch(part) else html.escape(html.unescape(part), quote=False)
+                   for part in _TAG.split(text))
+
+
 def fmt(v: float, digits: int = 3) -> str:
     """A number for a label: ``digits`` significant digits, a real minus sign."""
     s = f"{float(v):.{digits}g}"
@@ -423,7 +430,7 @@ def legend(items: Sequence[tuple[str, str, str]]) -> str:
             dash = {"dash": ' stroke-dasharray="6 3"', "dot": ' stroke-dasharray="2 3"'}.get(kind, "")
             mark = f'<line x1="1" x2="21" y1="8" y2="8" stroke="{colour}" stroke-width="2"{dash}/>'
         out.append(f'<span class="rnnviz-key"><svg width="22" height="16" viewBox="0 0 22 16">{mark}</svg>'
-                   f"{markup(label)}</span>")
+                   f"<span>{html_markup(label)}</span></span>")
     return f'<div class="rnnviz-legend">{"".join(out)}</div>'
 
 
