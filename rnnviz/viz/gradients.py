@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from .svg import (FONT, GRID, MISSING, MUTED, TEXT, Chart, colourbar, esc, fmt, log_range, markup, nice_ticks, panel,
+from .svg import (FONT, GRID, MISSING, MUTED, TEXT, Chart, colourbar, esc, fmt, legend, log_range, markup, nice_ticks, panel,
                   scale_colour, view)
 
 __all__ = ["BLUE", "GREY", "ORANGE", "RED", "chain_html", "flow_map", "for_log_axis", "log_flow", "spectral_html",
@@ -54,22 +54,6 @@ def time_ticks(T: int, n: int = 6) -> list[int]:
     if T <= n:
         return list(range(1, T + 1))
     return [int(t) for t in nice_ticks(1, T, n) if float(t).is_integer() and t >= 1]
-
-
-def _legend(items) -> str:
-    """A one-line legend: ``(label, colour, kind)``, the label trusted HTML (``<sub>`` works), kind "line",
-    "dash", "dot" or "bar". (:func:`rnnviz.viz.svg.legend` writes SVG ``<tspan>``s into HTML, where a
-    subscript shows as plain text.)"""
-    out = []
-    for label, colour, kind in items:
-        if kind == "bar":
-            mark = f'<rect x="3" y="3" width="16" height="10" fill="{colour}"/>'
-        else:
-            dash = {"dash": ' stroke-dasharray="6 3"', "dot": ' stroke-dasharray="2 3"'}.get(kind, "")
-            mark = f'<line x1="1" x2="21" y1="8" y2="8" stroke="{colour}" stroke-width="2"{dash}/>'
-        out.append(f'<span class="rnnviz-key"><svg width="22" height="16" viewBox="0 0 22 16">{mark}</svg>'
-                   f"<span>{label}</span></span>")
-    return f'<div class="rnnviz-legend">{"".join(out)}</div>'
 
 
 def _missing_note(what: str, values: np.ndarray, *, log: bool = True) -> str:
@@ -187,7 +171,7 @@ def chain_html(h: np.ndarray, grad: np.ndarray, w: float) -> str:
     _curve(c, "bound", ts, bound, GREY, "|w|^(T−t)", r=2, dash="6 4")
     _curve(c, "grad", ts, g, BLUE, "|dL/dh_t|", r=3)
     c.x_title("time-stamp t").y_title("|dL/dh<sub>t</sub>|")
-    keys = _legend([("|dL/dh<sub>t</sub>| (BPTT)", BLUE, "line"),
+    keys = legend([("|dL/dh<sub>t</sub>| (BPTT)", BLUE, "line"),
                    ("|w|<sup>T−t</sup>, what it would be if Φ′ = 1", GREY, "dash")])
     grad_panel = panel("|dL/dh<sub>t</sub>| for L = h<sub>T</sub> (log scale)", c.svg("grad_chart"),
                        note=_fit(c.width, keys + _missing_note("|dL/dh<sub>t</sub>|", g)
@@ -232,7 +216,7 @@ def spectral_html(grad_norms: np.ndarray, jac_norms: np.ndarray, singular_values
     _curve(c, "jac_norms", ts, jac_norms, ORANGE, "‖dh_T/dh_t‖", r=2, dash="2 3")
     _curve(c, "grad_norms", ts, grad_norms, BLUE, "‖dL_T/dh_t‖", r=2.5)
     c.x_title("source time t").y_title("norm")
-    keys = _legend([("‖dL<sub>T</sub>/dh<sub>t</sub>‖", BLUE, "line"),
+    keys = legend([("‖dL<sub>T</sub>/dh<sub>t</sub>‖", BLUE, "line"),
                    ("‖dh<sub>T</sub>/dh<sub>t</sub>‖ (Jacobian)", ORANGE, "dot")])
     norms_panel = panel("gradient reaching h<sub>t</sub> (log scale)", c.svg("norms_chart"),
                         note=_fit(c.width, keys + _missing_note("‖dL<sub>T</sub>/dh<sub>t</sub>‖", grad_norms)
@@ -257,7 +241,7 @@ def spectral_html(grad_norms: np.ndarray, jac_norms: np.ndarray, singular_values
                        f'<text x="{c.width - c.right - 4}" y="{y - 5:.1f}" text-anchor="end" fill="{RED}">'
                        f"1/γ = {esc(fmt(threshold, 3))}</text></g>")
     c.x_title("index k (largest first)")
-    keys = _legend([("σ<sub>k</sub>(W<sub>hh</sub>)", GREY, "bar"), ("σ<sub>k</sub> > 1/γ", RED, "bar"),
+    keys = legend([("σ<sub>k</sub>(W<sub>hh</sub>)", GREY, "bar"), ("σ<sub>k</sub> > 1/γ", RED, "bar"),
                    ("1/γ (Pascanu bound)", RED, "dash")])
     sv_panel = panel("singular values of W<sub>hh</sub>", c.svg("sv_chart"), note=_fit(c.width, keys))
 
