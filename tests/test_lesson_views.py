@@ -32,13 +32,7 @@ def _moves(control):
 
 
 def _html_views(app):
-    found, stack = [], list(app.children)
-    while stack:
-        w = stack.pop(0)
-        if isinstance(w, W.HTML) and count_views(w.value):
-            found.append(w)
-        stack.extend(getattr(w, "children", ()))
-    return found
+    return [w for w in app.descendants() if isinstance(w, W.HTML) and count_views(w.value)]
 
 
 def _assert_well_formed(widget, where):

@@ -176,16 +176,21 @@ class LessonApp(W.VBox):
         self.sync_figures(unviewed_only=True)
         return True
 
-    def figures(self) -> Iterator[LiveFigure]:
-        """Every lesson figure inside this app (searched through nested boxes)."""
+    def descendants(self) -> Iterator[W.Widget]:
+        """Every widget inside this app, through nested boxes, breadth first."""
         stack = list(self.children)
         while stack:
             w = stack.pop(0)
+            yield w
+            stack.extend(getattr(w, "children", ()))
+
+    def figures(self) -> Iterator[LiveFigure]:
+        """Every lesson figure inside this app (searched through nested boxes)."""
+        for w in self.descendants():
             if isinstance(w, go.FigureWidget) and not isinstance(w, LiveFigure):
                 raise TypeError(f"{type(self).__name__} holds a plain go.FigureWidget: wrap it as rnnviz.viz.live.LiveFigure")
             if isinstance(w, LiveFigure):
                 yield w
-            stack.extend(getattr(w, "children", ()))
 
     def sync_figures(self, *, unviewed_only: bool = False) -> None:
         """Make a browser view created later start from each figure as it is now.
@@ -207,15 +212,8 @@ class LessonApp(W.VBox):
 
     def view_count(self) -> int:
         """How many figures (plotly) and views rnnviz draws (``rnnviz-view`` elements in HTML widgets) this app shows."""
-        n, stack = 0, list(self.children)
-        while stack:
-            w = stack.pop(0)
-            if isinstance(w, LiveFigure):
-                n += 1
-            elif isinstance(w, W.HTML):
-                n += count_views(w.value)
-            stack.extend(getattr(w, "children", ()))
-        return n
+        return sum(1 if isinstance(w, LiveFigure) else count_views(w.value) if isinstance(w, W.HTML) else 0
+                   for w in self.descendants())
 
     def declare_views(self) -> None:
         """Put :meth:`view_count` in the app's classes (``rnnviz-views-N``), for a browser to check it shows them all."""
