@@ -65,7 +65,7 @@ from pathlib import Path
 from bench_app import READY_JS, App, kernels, loadavg, memory, pct, wait_kernels_idle
 
 from rnnviz._chromium import CHROMIUM, CHROMIUM_ARGS
-from rnnviz.app import MIN_CULL_AFTER
+from rnnviz.app import MIN_CULL_AFTER, cull_interval
 from rnnviz.lessons import LESSONS
 
 ERROR_MARKERS = ("Traceback", "Error executing", "There was an error when executing cell", "KernelError")
@@ -423,14 +423,18 @@ def main(argv=None) -> int:
                          "slowest page load seen before 2026-11-26 16:00, ~125 s; real browsers on the same 2 cores opened "
                          "their kernel's websocket up to ~195 s after the start: use 300 or more with --client browser)")
     ap.add_argument("--timeout", type=float, default=600, help="global limit for all sessions to be ready (s)")
-    ap.add_argument("--reclaim-timeout", type=float, default=300,
-                    help="limit for the culling to finish after the pages close (s, default 300)")
+    ap.add_argument("--reclaim-timeout", type=float, default=None,
+                    help="limit for the culling to finish after the pages close (s, default: --cull-after plus "
+                         "the culler's interval plus 120 s, since an idle kernel is shut down only at the first "
+                         "culler pass after --cull-after seconds)")
     ap.add_argument("--json", help="write the results to this file")
     args = ap.parse_args(argv)
     if not 1 <= args.sessions <= 100:
         raise SystemExit("--sessions: 1..100")
     if args.cull_after < MIN_CULL_AFTER:
         raise SystemExit(f"--cull-after: at least {MIN_CULL_AFTER} s (rnnviz app refuses less)")
+    if args.reclaim_timeout is None:
+        args.reclaim_timeout = args.cull_after + cull_interval(args.cull_after) + 120
 
     load0 = loadavg()
     print(f"{time.strftime('%Y-%m-%d %H:%M:%S %Z')}  load average at start: {load0}")

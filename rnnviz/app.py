@@ -59,6 +59,13 @@ IOPUB_TIMEOUT = 120
 from .widgets.base import PLOTLY_LOADER, STATIC_ENV, STATIC_NAME
 
 
+def cull_interval(cull_after: int) -> int:
+    """Seconds between two passes of the kernel culler for ``--cull-after`` seconds: an idle kernel is
+    shut down at the first pass after it has been idle ``cull_after`` seconds, so at most
+    ``cull_after + cull_interval(cull_after)`` seconds after its page closed."""
+    return max(min(cull_after // 2, 60), 1)
+
+
 def _static_dir() -> str:
     """A folder holding the plotly widget bundle under a fixed name, for Voila's static handler, and
     the bundle gzip-compressed once (``NAME.gz``) for :func:`_precompressed_bundle_handler`."""
@@ -142,7 +149,7 @@ def voila_argv(
         # that displays the app and stayed without figures ("Timeout waiting for IOPub output")
         f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT}",
         f"--MappingKernelManager.cull_idle_timeout={cull_after}",
-        f"--MappingKernelManager.cull_interval={max(min(cull_after // 2, 60), 1)}",
+        f"--MappingKernelManager.cull_interval={cull_interval(cull_after)}",
         "--MappingKernelManager.cull_connected=False",
     ]
     argv.append(f"--Voila.token={token}" if token else "--Voila.token=")

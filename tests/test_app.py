@@ -50,6 +50,8 @@ def test_cull_after_at_or_above_the_minimum_is_passed_on(capsys, seconds):
     settings = _dry_run(capsys, "--cull-after", str(seconds))
     assert settings["MappingKernelManager.cull_idle_timeout"] == str(seconds)
     assert 1 <= int(settings["MappingKernelManager.cull_interval"]) <= seconds // 2
+    # the load script waits cull_after + cull_interval for the culling: the two read the same function
+    assert settings["MappingKernelManager.cull_interval"] == str(app.cull_interval(seconds))
 
 
 @pytest.mark.parametrize("value", ["20", "0", "-5", str(app.MIN_CULL_AFTER - 1), "ten"])
