@@ -7,18 +7,18 @@ the lessons assigned round-robin, with one of two clients:
 * ``--client ws`` (default): a light client in this process, no browser, so that the server and its
   kernels have the machine's cores (30 Chromium pages on the same 2 cores measured the browsers). Each
   session asks the server what a cold browser asks (see :func:`ws_session`): the lesson page, streamed;
-  the resources the page names, gzip accepted (the plotly bundle, styles, voila.js, the favicon), each
+  the resources the page names, gzip accepted (styles, voila.js, the favicon), each
   federated extension's remoteEntry and the kernel's model; then the kernel websocket in the v1 protocol
   the browser uses: ``kernel_info_request``, and the ipywidgets 8 manager's ``request_states`` on a
   ``jupyter.widget.control`` comm. Ready = everything answered, and the ``update_states`` reply holds the
-  widgets the page's outputs display, with a figure with data among them (plotly, or an ``rnnviz-view``); a page without its app
-  output, or with an error output, is a failure. Not done: the ~90 webpack chunks voila.js and the
+  widgets the page's outputs display, with every view the apps declare (class ``rnnviz-views-N``; lesson 6's
+  training view is empty until a run) and at least one with data; a page without its app output, or with an error output, is a failure. Not done: the ~90 webpack chunks voila.js and the
   extensions load at run time (a browser's cold lesson page is ~3.1 MB, this client's ~1.7 MB), drawing,
   and the messages the figures' views send back.
 * ``--client browser``: headless Chromium pages spread over ``--browsers`` processes (default 3: 3 x 10
   pages), each in its own browser context (an empty cache and its own 6 connections to the server, like
-  a student's browser). Ready = the page is interactive (cells shown, every plotly figure drawn) with no
-  uncaught error in the page (``pageerror``: e.g. a widget model that failed to initialize, its figure
+  a student's browser). Ready = the page is interactive (``READY_JS``: cells shown, each app showing every view
+  it declares) with no uncaught error in the page (``pageerror``: e.g. a widget model that failed to initialize, its figure
   missing). The browsers run under ``SCHED_IDLE`` (``--browser-priority idle``, the default: ``chrt
   --idle 0``; Chromium resets its own nice values, not the policy), so that they take only the CPU the
   server and its kernels leave, as if they ran on the students' machines. With ``normal``, 30 pages on
@@ -67,6 +67,7 @@ from bench_app import READY_JS, App, kernels, loadavg, memory, pct, wait_kernels
 from rnnviz._chromium import CHROMIUM, CHROMIUM_ARGS
 from rnnviz.app import MIN_CULL_AFTER, cull_interval
 from rnnviz.lessons import LESSONS
+from rnnviz.widgets.base import VIEW_CLASS, VIEWS_PREFIX, count_views
 
 ERROR_MARKERS = ("Traceback", "Error executing", "There was an error when executing cell", "KernelError")
 
@@ -232,10 +233,12 @@ def ws_parse(frame: bytes) -> tuple[str, dict, dict, dict, list[bytes]]:
     return channel, header, parent, content, parts[4:]
 
 
-def app_figures(views: list[str], states: dict) -> tuple[list[str], int, int]:
-    """The widget models the page's outputs display that are missing from ``states``, and the figures
-    reachable from those views (children, or any ``IPY_MODEL_`` reference): plotly figures and the views rnnviz
-    draws itself as HTML (class ``rnnviz-view``): (missing, figures, with data)."""
+def app_figures(views: list[str], states: dict) -> tuple[list[str], int, int, int]:
+    """The widget models the page's outputs display that are missing from ``states``, the figures
+    reachable from those views (children, or any ``IPY_MODEL_`` reference: plotly figures and the views
+    rnnviz draws itself as HTML, class ``rnnviz-view``), how many of them have data, and how many views the
+    apps declare (class ``rnnviz-views-N``, as the browser's ``READY_JS`` reads it):
+    (missing, figures, with data, declared)."""
     missing = [v for v in views if v not in states]
     seen, todo = set(), [v for v in views if v in states]
     while todo:
@@ -245,24 +248,27 @@ def app_figures(views: list[str], states: dict) -> tuple[list[str], int, int]:
         seen.add(model)
         refs = re.findall(r'"IPY_MODEL_([^"]+)"', json.dumps(states[model].get("state", {})))
         todo += [r for r in refs if r in states]
-    figures = [states[m]["state"] for m in seen if "_widget_data" in states[m].get("state", {})]
-    # views rnnviz draws itself (an HTML widget whose value is an rnnviz-view; data marks carry data-v)
-    views_drawn = [states[m]["state"]["value"] for m in seen
-                   if "rnnviz-view" in str(states[m].get("state", {}).get("value", ""))]
-    return (missing, len(figures) + len(views_drawn),
-            sum(1 for f in figures if f["_widget_data"]) + sum(1 for v in views_drawn if "data-v=" in v))
+    seen_states = [states[m].get("state", {}) for m in seen]
+    figures = [st for st in seen_states if "_widget_data" in st]
+    # views rnnviz draws itself (HTML widgets holding rnnviz-view elements; their data marks carry data-v)
+    markups = [str(st.get("value", "")) for st in seen_states if VIEW_CLASS in str(st.get("value", ""))]
+    declared = sum(int(c[len(VIEWS_PREFIX):]) for st in seen_states for c in st.get("_dom_classes", [])
+                   if c.startswith(VIEWS_PREFIX) and c[len(VIEWS_PREFIX):].isdigit())
+    return (missing, len(figures) + sum(count_views(m) for m in markups),
+            sum(1 for f in figures if f["_widget_data"]) + sum(count_views(m) for m in markups if "data-v=" in m),
+            declared)
 
 
 async def ws_session(i: int, http, url: str, deadline: float, results: list, sockets: list):
     """One student's page without a browser: what the browser asks of the server, in the same order.
 
     GET the lesson page (Voila streams it while the notebook runs); once its head has arrived, GET what the
-    head names (styles, scripts, the plotly bundle the head preloads, the icon), gzip accepted; once the
+    head names (styles, scripts, the icon), gzip accepted; once the
     page is complete, GET the rest it names (voila.js), each federated extension's remoteEntry and the
     kernel's model, and open the kernel's websocket (``kernelId`` from the page's ``jupyter-config-data``):
     kernel_info_request, then the ipywidgets 8 manager's ``request_states`` on a ``jupyter.widget.control``
     comm. Ready: every GET answered and the ``update_states`` reply holds the widgets that the page's
-    outputs display, with at least one plotly figure with data among them. The websocket stays open (an
+    outputs display, with every view the apps declare, at least one with data. The websocket stays open (an
     open page) until the caller closes it.
     """
     from tornado.httpclient import HTTPRequest
@@ -368,11 +374,11 @@ async def ws_session(i: int, http, url: str, deadline: float, results: list, soc
             and c.get("data", {}).get("method") == "update_states")
         res["states_s"] = time.monotonic() - t0
         await send("comm_close", {"comm_id": comm_id, "data": {}})  # as the widget manager does
-        missing, figures, drawn = app_figures(views, content["data"]["states"])
+        missing, figures, drawn, declared = app_figures(views, content["data"]["states"])
         res["figures"] = drawn
-        if missing or not drawn:
+        if missing or not declared or figures < declared or not drawn:  # as READY_JS: all shown, and data
             raise RuntimeError(f"widget states without the app: {len(missing)} of {len(views)} displayed models "
-                               f"missing, {drawn} of {figures} figures with data")
+                               f"missing, {drawn} of {figures} figures with data, {declared} declared by the apps")
         await asyncio.wait_for(asyncio.gather(*fetched.values()), left())
         res["ready_s"] = time.monotonic() - t0
         res["ok"] = True
@@ -471,10 +477,11 @@ def main(argv=None) -> int:
         if args.client == "ws" and ok:
             stages = "  ".join(f"{name} {statistics.median(r[key] for r in ok):.1f} s" for name, key in
                                [("head", "head"), ("page complete", "page_s"), ("widget states", "states_s")])
+            plotly_mb = statistics.median(r.get("plotly_bytes", 0) for r in ok) / 1e6
+            plotly = f" (plotly bundle {plotly_mb:.2f} MB)" if plotly_mb else ""  # no page asks for it since fa5960c
             print(f"  medians of the ready sessions: {stages}; per session "
                   f"{statistics.median(r['requests'] for r in ok):.0f} GETs, "
-                  f"{statistics.median(r['http_bytes'] for r in ok) / 1e6:.2f} MB HTTP (plotly bundle "
-                  f"{statistics.median(r.get('plotly_bytes', 0) for r in ok) / 1e6:.2f} MB) + "
+                  f"{statistics.median(r['http_bytes'] for r in ok) / 1e6:.2f} MB HTTP{plotly} + "
                   f"{statistics.median(r['ws_bytes'] for r in ok) / 1e6:.2f} MB websocket")
         if args.client == "browser" and results:
             opened = [r["websocket_s"] for r in results if "websocket_s" in r]
