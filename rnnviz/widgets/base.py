@@ -8,7 +8,10 @@ readable message in the view instead of a traceback, and the app keeps working.
 
 Rules that keep Voila from hanging (see shared/JUPYTER-NOTES.md): messages go into an
 ``HTML`` widget, never an ``Output`` written with ``with out:`` while the notebook
-first executes; figures are ``go.FigureWidget``s changed inside ``fig.batch_update()``.
+first executes. Views are SVG/HTML markup from :mod:`rnnviz.viz` in ``HTML`` widgets; an
+app declares how many it shows (:meth:`LessonApp.declare_views`) so that a page counts as
+ready only when all are drawn. A plotly figure, if one is ever needed, is a
+:class:`rnnviz.viz.live.LiveFigure` (docs/CONTRIBUTING.md, "Figures").
 """
 
 from __future__ import annotations
