@@ -12,14 +12,15 @@ the lessons assigned round-robin, with one of two clients:
   the browser uses: ``kernel_info_request``, and the ipywidgets 8 manager's ``request_states`` on a
   ``jupyter.widget.control`` comm. Ready = everything answered, and the ``update_states`` reply holds the
   widgets the page's outputs display, with every view the apps declare (class ``rnnviz-views-N``; lesson 6's
-  training view is empty until a run) and at least one with data; a page without its app output, or with an error output, is a failure. Not done: the ~90 webpack chunks voila.js and the
-  extensions load at run time (a browser's cold lesson page is ~3.1 MB, this client's ~1.7 MB), drawing,
-  and the messages the figures' views send back.
+  training view is empty until a run) and at least one with data; a page without its app output, or with
+  an error output, is a failure. Not done: the ~90 webpack chunks voila.js and the extensions load at run
+  time (a browser's cold lesson page receives 2.0-3.5 MB, this client ~0.5 MB), drawing, and the messages
+  the views send back.
 * ``--client browser``: headless Chromium pages spread over ``--browsers`` processes (default 3: 3 x 10
   pages), each in its own browser context (an empty cache and its own 6 connections to the server, like
-  a student's browser). Ready = the page is interactive (``READY_JS``: cells shown, each app showing every view
-  it declares) with no uncaught error in the page (``pageerror``: e.g. a widget model that failed to initialize, its figure
-  missing). The browsers run under ``SCHED_IDLE`` (``--browser-priority idle``, the default: ``chrt
+  a student's browser). Ready = the page is interactive (``READY_JS``: cells shown, each app showing every
+  view it declares) with no uncaught error in the page (``pageerror``: e.g. a widget model that failed to
+  initialize, its figure missing). The browsers run under ``SCHED_IDLE`` (``--browser-priority idle``, the default: ``chrt
   --idle 0``; Chromium resets its own nice values, not the policy), so that they take only the CPU the
   server and its kernels leave, as if they ran on the students' machines. With ``normal``, 30 pages on
   2 cores left the single-threaded server ~4% of a core (~1 CPU-s per 25 s, 20-50 s waiting on the run
