@@ -26,6 +26,15 @@ def test_nice_ticks_are_round_evenly_spaced_and_inside(lo, hi, n):
         assert 0.0 in ticks  # the zero line gets a tick
 
 
+def test_nice_ticks_of_a_range_wider_than_the_largest_float():
+    # an exploding run's values reach +-1e308; hi - lo is then inf, which once raised OverflowError
+    ticks = nice_ticks(-1.5e308, 1.5e308)
+    assert ticks == sorted(ticks) and 3 <= len(ticks) <= 7
+    assert all(-1.5e308 <= t <= 1.5e308 for t in ticks) and 0.0 in ticks
+    steps = {round(b - a, -300) for a, b in zip(ticks, ticks[1:])}
+    assert len(steps) == 1
+
+
 def test_nice_ticks_of_an_empty_or_bad_range():
     assert nice_ticks(3, 3) == [3.0]
     assert nice_ticks(float("nan"), 1) == []

@@ -85,6 +85,8 @@ def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     lo, hi = float(lo), float(hi)
     if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
         return [lo] if math.isfinite(lo) else []
+    if not math.isfinite(hi - lo):  # a range wider than the largest float (near -1e308 ... 1e308): halve it
+        return [2 * t for t in nice_ticks(lo / 2, hi / 2, n)]
     raw = (hi - lo) / max(n, 1)
     mag = 10.0 ** math.floor(math.log10(raw))
     step = next(m * mag for m in (1, 2, 2.5, 5, 10) if (hi - lo) / (m * mag) <= n)
