@@ -31,7 +31,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .gradients import BLUE, GREY, ORANGE, RED
+from .gradients import BLUE, GREY, ORANGE, RED, log_flow
 from .svg import (
     PANEL_CSS, VIEW_CLASS, Chart, colourbar, esc, fmt, legend, log_ticks, markup, nice_ticks, panel,
     sequential_colour, view,
@@ -139,15 +139,6 @@ def window_outlines(T: int, window: int) -> tuple[list, list]:
     return xs, ys
 
 
-def _log_flow(flow: np.ndarray) -> np.ndarray:
-    """log10 of the flow; NaN where it is 0 (above the diagonal), inf or NaN."""
-    flow = np.asarray(flow, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.log10(np.where(flow > 0, flow, np.nan))
-    out[~np.isfinite(out)] = np.nan
-    return out
-
-
 def window_style(view_id: str, k: int) -> str:
     """The CSS that shows window ``k``'s dropped entries and outlines in the flow view ``view_id``."""
     return (f'<style>.rnnviz-flow[data-view="{esc(view_id)}"] .rnnviz-window[data-k="{int(k)}"]'
@@ -163,7 +154,7 @@ def flow_html(flow: np.ndarray, *, view_id: str, windows: Sequence[int] | None =
     row s with dropped entries, covering t = 1 ... a (data-v = a, the number of dropped terms), and the windows'
     outlines.
     """
-    z = _log_flow(flow)
+    z = log_flow(flow)
     T = z.shape[0]
     if z.shape != (T, T):
         raise ValueError(f"flow_html: expected a (T, T) flow map, got shape {z.shape}")
