@@ -113,6 +113,20 @@ def test_jacobian_norms_identity_activation_are_powers_of_W_hh(rng):
     assert norms == pytest.approx(expected, rel=1e-12)
 
 
+def test_jacobian_norms_are_inf_once_the_product_overflows(rng, capfd):
+    # identity activation, W_hh = 1e100 I: ||dh_T/dh_t|| = 1e100^(T-t), beyond the largest float from T-t = 4 on
+    net = rv.Network(2, 3, cell="vanilla", cell_options={"activation": "identity"})
+    params = net.init_params(rng)
+    params["layer0.fwd.W_hh"] = 1e100 * np.eye(3)
+    fwd = net.forward(params, rng.standard_normal((1, 6, 2)) * 1e-300)
+    with np.errstate(over="ignore", invalid="ignore"):
+        norms = net.jacobian_norms(params, fwd.cache)
+    T = 6
+    assert norms[T - 4:] == pytest.approx([1e300, 1e200, 1e100, 1.0], rel=1e-12)
+    assert np.all(np.isposinf(norms[:T - 4]))
+    assert "DLASCL" not in capfd.readouterr().err  # LAPACK was not handed the inf matrix
+
+
 @pytest.mark.parametrize("kind,direction", [("vanilla", "fwd"), ("lstm", "fwd"), ("gru", "bwd")])
 def test_jacobian_norms_match_finite_differences(kind, direction, rng):
     net = rv.Network(2, 3, cell=kind, bidirectional=direction == "bwd")

@@ -186,6 +186,9 @@ def test_spectral_overflow_draws_gaps_and_grey_and_warns():
     html = app.spectral_view.value
     assert not np.all(np.isfinite(app.grad_norms))
     np.testing.assert_array_equal(marks(html, "grad_norms"), _finite(app.grad_norms))
+    # the Jacobian norms near T are still finite and drawn; only those past the overflow are left out
+    assert np.isposinf(app.jac_norms[0]) and np.isfinite(app.jac_norms[-1])
+    np.testing.assert_array_equal(marks(html, "jac_norms"), _finite(app.jac_norms))
     z = matrix(html, "flow")
     assert np.all(np.isnan(z[~np.isfinite(app.flow)])) and np.any(np.isfinite(z))
     assert "overflowed to inf" in html

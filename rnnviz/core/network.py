@@ -440,7 +440,8 @@ class Network:
         The Jacobian of the last state of that direction with respect to each earlier
         state, the product of the step Jacobians dh_{s}/dh_{s-1} (Pascanu et al., 2013).
         ``ord=2`` is the spectral norm, ``"fro"`` the Frobenius norm. For the LSTM the state
-        is (h, c) and the norm is that of dh_T / d(h_t, c_t).
+        is (h, c) and the norm is that of dh_T / d(h_t, c_t). Once the product overflows (the
+        exploding regime), the norm of every earlier t is ``inf``: it has no finite value.
         """
         if not isinstance(cache, _NetCache):
             raise TypeError("cache: expected the cache of Network.forward (forward(...).cache)")
@@ -465,7 +466,8 @@ class Network:
         order = list(reversed(_order(T, lc.reverse)))  # from the last state back
         for idx, t in enumerate(order):
             J = np.concatenate(dstate, axis=1) if len(dstate) > 1 else dstate[0]
-            norms[t] = np.linalg.norm(J, ord)
+            # LAPACK's SVD fails on inf/NaN entries (and writes to stderr): an overflowed product is inf
+            norms[t] = np.linalg.norm(J, ord) if np.isfinite(J).all() else np.inf
             if idx + 1 < len(order):
                 _, dstate, _ = cell.recur_backward(p, dstate, one_sample(lc.steps[t]))
         return norms

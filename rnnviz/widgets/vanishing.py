@@ -138,10 +138,7 @@ class SpectralRadiusApp(LessonApp):
         p = self.params()
         ev = self.net.evaluate(p, self.X, self.targets, target_mask=self.last_only)
         grad_norms = ev.backward.dh_norms()["layer0.fwd"]
-        try:
-            jac = self.net.jacobian_norms(p, ev.forward.cache)
-        except np.linalg.LinAlgError:  # the product of Jacobians overflowed to inf: its spectral norm has no value
-            jac = np.full(len(grad_norms), np.inf)
+        jac = self.net.jacobian_norms(p, ev.forward.cache)  # inf where the product overflowed
         bounds = pascanu_bounds(p["layer0.fwd.W_hh"], self.activation.value)
         flow = gradient_flow(self.net, p, self.X, self.targets)
         self.grad_norms, self.jac_norms, self.bounds, self.flow = grad_norms, jac, bounds, flow
