@@ -113,6 +113,14 @@ def test_window_slider_shows_what_that_window_drops(trunc):
         assert f"k = {k}: {n} window{'s' if n > 1 else ''};" in trunc.summary.value
     assert marks(trunc.flow_view.value, f"window_k{T}").size == 0 and trunc.gap[-1] == 0.0  # exact: nothing dropped
     assert marks(trunc.window_view.value, "window_now").tolist() == [0.0]
+    # a grey mark hides the cells under it, so its hover names the largest entry it drops, and where
+    log_flow = np.log10(trunc.flow, where=trunc.flow > 0, out=np.full_like(trunc.flow, np.nan))
+    tips = [el.findtext("title") for el in _group(trunc.flow_view.value, "window_k4").iter() if el.get("data-v")]
+    assert len(tips) == T - 4
+    for s_, tip in zip(range(4, T), tips):  # rows s = 5 ... T (0-based 4 ...) drop t = 1 ... a
+        a = (s_ // 4) * 4
+        t = int(np.nanargmax(log_flow[s_, :a]))
+        assert tip.endswith(f"at t = {t + 1}: log10 ||dL_s/dh_t|| = {log_flow[s_, t]:.2f}"), tip
     # k = 4 drops 6 windows' worth of triangles fewer than all: 300 - 6 * 10 terms
     assert marks(trunc.flow_view.value, "window_k4").sum() == lower.sum() - 6 * 10
     # a move of k sends the small window view only; the flow map (every k's overlay is in it) is not sent again

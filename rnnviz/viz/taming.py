@@ -139,6 +139,16 @@ def window_outlines(T: int, window: int) -> tuple[list, list]:
     return xs, ys
 
 
+def _dropped_sizes(z_row: np.ndarray) -> str:
+    """What the grey mark of one row hides: the largest log10 entry it drops and where (the cells under it
+    cannot be hovered)."""
+    finite = np.isfinite(z_row)
+    if not finite.any():
+        return "; none of them has a value"
+    t = int(np.nanargmax(np.where(finite, z_row, -np.inf)))
+    return f"; the largest of them, at t = {t + 1}: log10 ||dL_s/dh_t|| = {z_row[t]:.2f}"
+
+
 def window_style(view_id: str, k: int) -> str:
     """The CSS that shows window ``k``'s dropped entries and outlines in the flow view ``view_id``."""
     return (f'<style>.rnnviz-flow[data-view="{esc(view_id)}"] .rnnviz-window[data-k="{int(k)}"]'
@@ -200,7 +210,8 @@ def flow_html(flow: np.ndarray, *, view_id: str, windows: Sequence[int] | None =
             if a == 0:
                 continue
             c.bar((a + 1) / 2, row(s) - 0.5, row(s) + 0.5, DROPPED,
-                  f"k = {k}, s = {s}: h_1 ... h_{a} dropped (crosses a window boundary)", a, width=float(a))
+                  f"k = {k}, s = {s}: h_1 ... h_{a} dropped (crosses a window boundary){_dropped_sizes(z[s - 1, :a])}",
+                  a, width=float(a))
         xs, ys = window_outlines(T, k)
         c.line([math.nan if x is None else x for x in xs], [math.nan if y is None else row(y) for y in ys], OUTLINE,
                width=2)
