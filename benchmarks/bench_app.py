@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from rnnviz._chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from rnnviz.app import free_port  # noqa: E402
 from rnnviz.lessons import LESSONS  # noqa: E402
 from rnnviz.widgets.base import READY_JS  # noqa: E402,F401  (load_class imports it from here)
 
@@ -53,14 +54,6 @@ GOAL_KERNEL_MB = 200.0
 FILLED = "is filled with"
 
 # ---------------------------------------------------------------------------- processes (/proc)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _children_map() -> dict[int, list[int]]:

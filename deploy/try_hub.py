@@ -32,7 +32,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,18 +40,13 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from rnnviz._chromium import CHROMIUM, CHROMIUM_ARGS
+from rnnviz.app import free_port
 from rnnviz.widgets.base import READY_JS
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 LANDING = "voila/render/notebooks/index.ipynb"
 ERROR_MARKERS = ("Traceback", "There was an error when executing cell", "KernelError", "Error executing")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Checks:

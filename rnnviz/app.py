@@ -59,6 +59,15 @@ IOPUB_TIMEOUT = 120
 from .widgets.base import PLOTLY_LOADER, STATIC_ENV, STATIC_NAME
 
 
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now (for the tests', benchmarks' and deploy checks' own servers)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def cull_interval(cull_after: int) -> int:
     """Seconds between two passes of the kernel culler for ``--cull-after`` seconds: an idle kernel is
     shut down at the first pass after it has been idle ``cull_after`` seconds, so at most

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,15 +18,10 @@ import urllib.request
 from pathlib import Path
 
 from rnnviz._chromium import CHROMIUM, CHROMIUM_ARGS
+from rnnviz.app import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ERROR_MARKERS = ("Traceback", "Error executing", "There was an error when executing cell", "KernelError")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
