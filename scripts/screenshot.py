@@ -17,10 +17,14 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("notebook", type=Path)
     ap.add_argument("--out", type=Path)
-    ap.add_argument("--plots", type=int, default=1, help="wait until at least this many figures or views have drawn (and each app shows all it declares)")
+    ap.add_argument("--plots", type=int, default=None,
+                    help="wait until at least this many figures or views have drawn (and each app shows all it "
+                         "declares); default 1, 0 for the index (it has cards, no views)")
     ap.add_argument("--height", type=int, default=1000)
     args = ap.parse_args()
     nb = args.notebook.resolve()
+    if args.plots is None:
+        args.plots = 0 if nb.stem == "index" else 1
     out = args.out or ROOT / "artifacts" / (nb.stem + ".png")
     out.parent.mkdir(parents=True, exist_ok=True)
     with voila_server(nb.parent) as url, browser_page((1400, args.height)) as page:
