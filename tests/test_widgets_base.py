@@ -1,5 +1,6 @@
 """The shared lesson-app machinery."""
 
+import ipywidgets as W
 import numpy as np
 import plotly.graph_objects as go
 
@@ -9,8 +10,6 @@ from rnnviz.widgets.base import LessonApp, explained
 
 class _App(LessonApp):
     def __init__(self):
-        import ipywidgets as W
-
         self.n = W.IntText(value=3)
         self.fig = LiveFigure(go.Figure(go.Scatter()))
         super().__init__([explained(self.n, "how many points"), W.VBox([self.fig])])
@@ -118,3 +117,12 @@ def test_an_app_declares_how_many_figures_and_views_it_shows():
     app._repr_mimebundle_()  # displayed again: the count is replaced, not added to
     assert [c for c in app._dom_classes if c.startswith(VIEWS_PREFIX)] == [f"{VIEWS_PREFIX}3"]
     assert f"'{VIEWS_PREFIX}'" in READY_JS and "@PREFIX@" not in READY_JS
+
+
+def test_explained_keeps_a_toggle_buttons_description_on_the_buttons_line():
+    # ipywidgets lays a ToggleButtons' label out as a block, on a line of its own above the buttons
+    toggle = W.ToggleButtons(options=["tanh", "identity"], description="Phi")
+    row = explained(toggle, "the activation")
+    assert row.children[0] is toggle
+    assert (toggle.layout.display, toggle.layout.flex_flow) == ("flex", "row nowrap")
+    assert toggle.tooltip == "the activation"

@@ -86,6 +86,7 @@ CSS = """
 .rnnviz-help { color: #555; font-size: 13.5px; padding-left: 10px; max-width: 640px; }
 .rnnviz-control { align-items: center; margin: 2px 0; }
 .rnnviz-control > :first-child { flex: 0 0 auto; }  /* help text never squeezes the control */
+.rnnviz-control .widget-toggle-buttons > .widget-label { text-align: right; margin-right: 8px; }  /* as a slider's */
 .rnnviz-message { min-height: 1.6em; }
 .rnnviz-msg { padding: 6px 10px; border-radius: 4px; margin: 4px 0; }
 .rnnviz-msg-info { background: #eef5ff; border-left: 4px solid #3b82f6; }
@@ -102,6 +103,8 @@ def explained(control: W.Widget, text: str, *, width: str | None = None) -> W.HB
         control.layout.width = width
     if isinstance(control, DescriptionWidget):  # a tooltip on a Box breaks its rendering in the browser
         control.tooltip = text
+    if isinstance(control, W.ToggleButtons):  # otherwise its description wraps onto a line above the buttons
+        control.layout.display, control.layout.flex_flow = "flex", "row nowrap"
     box = W.HBox([control, W.HTML(f'<span class="rnnviz-help">{html.escape(text)}</span>')])
     box.add_class("rnnviz-control")
     return box

@@ -41,8 +41,6 @@ LIVE_EVERY = 0.25
 def _row(control: W.Widget, text: str) -> W.HBox:
     """:func:`explained` with a fixed-width control that does not shrink."""
     control.layout.flex = "0 0 auto"
-    if isinstance(control, W.ToggleButtons):  # otherwise its description wraps above the buttons
-        control.layout.display, control.layout.flex_flow = "flex", "row nowrap"
     return explained(control, text, width=None if isinstance(control, W.Button) else WIDE)
 
 

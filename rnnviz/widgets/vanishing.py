@@ -36,7 +36,7 @@ class OneUnitApp(LessonApp):
                                          style=style)
         self.T = W.IntSlider(value=T, min=2, max=100, description="length T", style=style)
         self.activation = W.ToggleButtons(options=["tanh", "identity", "relu"], value=activation,
-                                          description="Phi", style={"button_width": "80px"})
+                                          description="Phi", style={"button_width": "80px", **style})
         self.new_inputs = W.Button(description="new random inputs", icon="refresh")
         self.new_inputs.on_click(lambda _: self.run_guarded(self._reseed))
         self.chain_view = W.HTML()  # |dL/dh_t| (log) with |w|^(T-t), and h_t
@@ -102,7 +102,7 @@ class SpectralRadiusApp(LessonApp):
         self.input_scale = W.FloatSlider(value=input_scale, min=0.0, max=3.0, step=0.1, description="input scale",
                                          style=style, continuous_update=False)
         self.activation = W.ToggleButtons(options=["tanh", "identity"], value=activation, description="Phi",
-                                          style={"button_width": "80px"})
+                                          style={"button_width": "80px", **style})
         self.spectral_view = W.HTML()  # norms over t, singular values, gradient flow
         self.summary = W.HTML()
         super().__init__([
