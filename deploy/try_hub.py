@@ -27,7 +27,6 @@ Exit status 0 when every check passed.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import re
 import shutil
@@ -39,7 +38,7 @@ import time
 from pathlib import Path
 from urllib.parse import urljoin
 
-from rnnviz._chromium import CHROMIUM, CHROMIUM_ARGS
+from rnnviz._chromium import chromium_page
 from rnnviz.app import free_port
 from rnnviz.widgets.base import READY_JS
 
@@ -123,22 +122,9 @@ def login(session, hub: str, user: str):
     return r
 
 
-@contextlib.contextmanager
 def browser():
     """A Playwright page in headless Debian Chromium with a fresh profile (never `playwright install`)."""
-    from playwright.sync_api import sync_playwright
-
-    profile = tempfile.mkdtemp(prefix="rnnviz-deploy-chromium-")
-    try:
-        with sync_playwright() as pw:
-            ctx = pw.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, headless=True,
-                                                        args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000})
-            try:
-                yield ctx.pages[0] if ctx.pages else ctx.new_page()
-            finally:
-                ctx.close()
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
+    return chromium_page((1400, 1000))
 
 
 def look_at_index_and_lesson(page, out: Path, prefix: str, lesson: str | None, check: Checks) -> None:

@@ -8,7 +8,6 @@ Used by the browser tests, ``tests/test_app.py`` (the app's server, no browser) 
 from __future__ import annotations
 
 import contextlib
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -17,7 +16,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from rnnviz._chromium import CHROMIUM, CHROMIUM_ARGS
+from rnnviz._chromium import CHROMIUM, chromium_page  # noqa: F401  (CHROMIUM: for the browser tests)
 from rnnviz.app import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,26 +107,9 @@ def app_server(*args: str, timeout: float = 180.0, log_path: Path | None = None)
     return _serving(cmd, url, ready, cwd=ROOT, timeout=timeout, log_path=log_path)
 
 
-@contextlib.contextmanager
 def browser_page(viewport=(1400, 1000)):
-    """A Playwright page in a fresh headless Chromium profile."""
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        raise RuntimeError(f"{CHROMIUM} not found: apt-get install -y chromium")
-    profile = tempfile.mkdtemp(prefix="rnnviz-chromium-")
-    try:
-        with sync_playwright() as pw:
-            ctx = pw.chromium.launch_persistent_context(
-                profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-                viewport={"width": viewport[0], "height": viewport[1]},
-            )
-            try:
-                yield ctx.pages[0] if ctx.pages else ctx.new_page()
-            finally:
-                ctx.close()
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
+    """A Playwright page in a fresh headless Chromium profile (:func:`rnnviz._chromium.chromium_page`)."""
+    return chromium_page(viewport)
 
 
 def open_lesson(page, url: str, *, plots: int = 1, timeout_ms: int = 120_000) -> float:
