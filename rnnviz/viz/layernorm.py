@@ -133,7 +133,11 @@ def step_html(n: StepNumbers, gamma: np.ndarray, beta: np.ndarray) -> str:
         for i, v in enumerate(values):
             c.bar(i, 0, v, _slope_colour(v), f"unit {i + 1}: tanh′ = 1 − h² = {fmt(v, 4)}"
                   + (" (saturated)" if v < SATURATED else ""), v, width=0.7)
-        c.end().x_labels([str(i + 1) for i in range(p)], every=1 if p <= 12 else 2).x_title("unit i")
+        c.end()
+        for i, v in enumerate(values):  # a saturated unit's bar is too short to see: a red dot at its foot
+            if v < SATURATED:
+                c.parts.append(f'<circle cx="{c.px(i):.1f}" cy="{c.py(0) - 5:.1f}" r="4" fill="{RED}"/>')
+        c.x_labels([str(i + 1) for i in range(p)], every=1 if p <= 12 else 2).x_title("unit i")
         return c.svg(f"{name}_chart")
 
     vanilla = [
@@ -154,10 +158,9 @@ def step_html(n: StepNumbers, gamma: np.ndarray, beta: np.ndarray) -> str:
         _stage_panel("tanh′ = 1 − h<sub>t</sub><sup>2</sup>", d_stage(dl, "dphi_layernorm")),
     ]
 
-    def row(title, colour, panels):
-        return (f'<div style="font-weight:600; color:{colour}; margin:6px 0 2px 0">{title}</div>'
-                '<div style="display:grid; grid-template-columns:repeat(6, auto); gap:4px 10px; '
-                f'justify-content:start; align-items:start">{"".join(panels)}</div>')
+    def row(title, colour, panels):  # a title across the six columns, then the row's stages
+        return (f'<div style="grid-column:1 / -1; font-weight:600; color:{colour}; margin:6px 0 0 0">{title}</div>'
+                + "".join(panels))
 
     sat_v, sat_l = int(np.sum(dv < SATURATED)), int(np.sum(dl < SATURATED))
     stats = (f'<div style="margin:8px 0 4px 0; font-size:14px">u<sub>t</sub> = (1/p) Σ<sub>i</sub> a<sub>ti</sub> = '
@@ -177,10 +180,13 @@ def step_html(n: StepNumbers, gamma: np.ndarray, beta: np.ndarray) -> str:
     css = ("<style>.rnnviz-view .rnnviz-numbers td, .rnnviz-view .rnnviz-numbers th{padding:2px 10px; "
            "text-align:right; border-bottom:1px solid #e5e7eb}</style>")
     return (f'<div class="{VIEW_CLASS}" data-name="step">{PANEL_CSS}{css}'
+            # one grid for both rows: h_t and tanh' of the two cells sit in the same columns
+            + '<div style="display:grid; grid-template-columns:repeat(6, auto); gap:4px 10px; justify-content:start; '
+              'align-items:start">'
             + row("Vanilla cell: h<sub>t</sub> = tanh(a<sub>t</sub>)", BLUE, vanilla)
             + row("Layer-normalized cell: h<sub>t</sub> = tanh(γ/σ<sub>t</sub> ⊙ (a<sub>t</sub> − u<sub>t</sub>) + β)",
                   ORANGE, normed)
-            + stats + table + "</div>")
+            + "</div>" + stats + table + "</div>")
 
 
 # =========================================================================== a sequence
