@@ -27,4 +27,6 @@ LESSONS: tuple[Lesson, ...] = (
            "One unit, then a full network: the gradient as a product of factors, singular values and the gradient-flow map."),
     Lesson(6, "06-taming-gradients.ipynb", "Taming the gradients",
            "Truncated BPTT and gradient clipping by value or by norm; an exploding run and its cure."),
+    Lesson(7, "07-layer-norm.ipynb", "Layer normalization",
+           "Normalize a_t over the p units before tanh: the same step with and without it as the weights grow, then whole sequences."),
 )
