@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from rnnviz.core.cells import LayerNormRNNCell, VanillaRNNCell
-from rnnviz.viz.layernorm import SequenceTrace, StepNumbers, sequence_html, step_html
+from rnnviz.viz.layernorm import SequenceTrace, StepNumbers, sequence_html, step_html, training_html
 from rnnviz.viz.svg import VIEW_CLASS, marks, parse_view
 
 EPS = 1e-6  # the core cell's default guard under the square root: sigma_t = sqrt(var + eps)
@@ -139,3 +139,23 @@ def test_sequence_view_leaves_out_what_a_log_axis_cannot_show():
 def test_sequence_html_refuses_mismatched_lengths():
     with pytest.raises(ValueError, match="sequence_html"):
         sequence_html(_trace(5), _trace(6))
+
+
+class _Run:
+    def __init__(self, losses, grad_norms):
+        self.losses, self.grad_norms = np.asarray(losses, float), np.asarray(grad_norms, float)
+
+
+def test_training_view_is_empty_before_training_and_draws_every_step_after():
+    empty = training_html(None, None)
+    assert 'data-empty="1"' in empty and VIEW_CLASS in empty and "train both" in empty
+    v, ln = _Run([1.4, 1.3, 1.2], [2.0, 5.0, np.inf]), _Run([1.4, 0.5, 0.1], [3.0, 1.0, 0.5])
+    html = training_html(v, ln)
+    assert marks(html, "loss_vanilla").tolist() == [1.4, 1.3, 1.2]
+    assert marks(html, "loss_layernorm").tolist() == [1.4, 0.5, 0.1]
+    assert marks(html, "gnorm_vanilla").tolist() == [2.0, 5.0]  # inf is not drawn, and said so
+    assert "overflowed to inf" in html
+    only_one = training_html(None, ln)
+    assert marks(only_one, "loss_layernorm").tolist() == [1.4, 0.5, 0.1]
+    with pytest.raises(KeyError):
+        marks(only_one, "loss_vanilla")

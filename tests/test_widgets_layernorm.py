@@ -9,8 +9,10 @@ import pytest
 
 from rnnviz.core.cells import LayerNormRNNCell, VanillaRNNCell
 from rnnviz.core.network import Network
+from rnnviz.core.optim import Adam
+from rnnviz.core.train import Trainer
 from rnnviz.viz.svg import VIEW_CLASS, marks
-from rnnviz.widgets.layernorm import LayerNormSequenceApp, LayerNormStepApp, check_layer_norm
+from rnnviz.widgets.layernorm import LayerNormSequenceApp, LayerNormStepApp, LayerNormTrainingApp, check_layer_norm
 
 
 # --------------------------------------------------------------------------- one step
@@ -169,3 +171,32 @@ def test_check_layer_norm_names_the_mistake(fn, expect):
     verdict = check_layer_norm(fn)
     assert expect in verdict
     assert verdict.startswith("correct") == (expect == "correct")
+
+
+# --------------------------------------------------------------------------- training
+def test_training_from_a_large_w_hh_the_layer_norm_network_learns_and_the_vanilla_one_does_not():
+    app = LayerNormTrainingApp(radius=4.0, steps=150)
+    assert 'data-empty="1"' in app.training_view.value and "train both" in app.training_summary.value
+    app.train_button.click()
+    html = app.training_view.value
+    # the same runs, from the core's Trainer on the app's starting weights and batches
+    for kind in ("vanilla", "layernorm"):
+        ref = Trainer(app.nets[kind], app.params(kind), Adam(lr=0.01)).run(app.batches, 150)
+        np.testing.assert_allclose(marks(html, f"loss_{kind}"), ref.losses, rtol=1e-12)
+        np.testing.assert_allclose(marks(html, f"gnorm_{kind}"), ref.grad_norms, rtol=1e-12)
+    loss_v, loss_ln = marks(html, "loss_vanilla"), marks(html, "loss_layernorm")
+    assert np.mean(loss_ln[-10:]) < 0.05 < 0.8 < np.mean(loss_v[-10:])  # chance level is log 4 = 1.39
+    assert f"layer norm <b>{np.mean(loss_ln[-10:]):.3g}</b>" in app.training_summary.value
+    app.radius.value = 1.0  # a new start forgets the runs
+    assert 'data-empty="1"' in app.training_view.value and app.runs["vanilla"] is None
+
+
+def test_training_app_refuses_a_bad_value_and_recovers():
+    app = LayerNormTrainingApp(steps=5)
+    app.radius.set_state({"value": float("nan")})
+    assert app.message.kind == "error" and "spectral radius" in app.message.text
+    app.train_button.click()  # training from a bad start is refused too, readably
+    assert app.message.kind == "error" and app.runs["vanilla"] is None
+    app.radius.value = 2.0
+    app.train_button.click()
+    assert app.message.kind == "" and len(marks(app.training_view.value, "loss_layernorm")) == 5

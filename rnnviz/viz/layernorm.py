@@ -3,13 +3,15 @@ r"""Views of lesson 7: layer normalization (Ba, Kiros & Hinton, 2016), in the ch
     a_t = W_xh x_t + W_hh h_{t-1},   u_t = (1/p) sum_i a_ti,   sigma_t = sqrt((1/p) sum_i a_ti**2 - u_t**2)
     h_t = tanh(gamma / sigma_t * (a_t - u_t) + beta)
 
-Drawn as SVG by rnnviz (:mod:`rnnviz.viz.svg`). Two pure functions return the HTML of the two views:
+Drawn as SVG by rnnviz (:mod:`rnnviz.viz.svg`). Pure functions return the HTML of the views:
 
 * :func:`step_html` -- **one step, stage by stage**: the same pre-activation a_t of p units goes
   through a vanilla cell (straight into tanh) and through a layer-normalized one (a_t - u_t, divided
   by sigma_t, gain and bias, then tanh); tanh'(.) = 1 - h_t**2 under each, and a table of every number.
 * :func:`sequence_html` -- **a whole sequence**: for a vanilla and a layer-norm network on the same
   weights and inputs, the norm of what enters tanh, ||h_t|| and ||dL_T/dh_t|| over t, on log axes.
+* :func:`training_html` -- **training**: the loss and the gradient norm of every step of both networks
+  trained from the same start (empty, with a hint, before the first run).
 
 The numbers come from the core's cells (their caches hold a, u, sigma, z = (a - u) / sigma and h);
 this module only draws them. Every bar and point carries its value in ``data-v`` and a hover text;
@@ -26,7 +28,7 @@ import numpy as np
 from .gradients import BLUE, GREY, ORANGE, RED, _curve, _fit, _missing_note, for_log_axis, time_ticks
 from .svg import PANEL_CSS, VIEW_CLASS, Chart, colour_of, esc, fmt, legend, log_range, nice_ticks, panel, view
 
-__all__ = ["SATURATED", "SequenceTrace", "StepNumbers", "sequence_html", "step_html"]
+__all__ = ["SATURATED", "SequenceTrace", "StepNumbers", "sequence_html", "step_html", "training_html"]
 
 #: tanh'(.) below this counts as saturated: the unit passes on less than 5 % of the gradient reaching it
 SATURATED = 0.05
@@ -227,3 +229,38 @@ def sequence_html(vanilla: SequenceTrace, layernorm: SequenceTrace) -> str:
     p3 = _log_panel("gradient reaching h<sub>t</sub>: ‖dL<sub>T</sub>/dh<sub>t</sub>‖", "grad", traces, "grad",
                     "‖dL_T/dh_t‖", "‖dL<sub>T</sub>/dh<sub>t</sub>‖", keys)
     return view(p1, p2, p3, name="sequence")
+
+
+# =========================================================================== training
+def training_html(vanilla, layernorm) -> str:
+    """The loss and the gradient norm of every training step of both networks, log axes.
+
+    ``vanilla`` / ``layernorm``: a :class:`~rnnviz.core.train.TrainResult` (or anything with ``losses`` and
+    ``grad_norms``, arrays over the steps taken), or None (not trained yet). With neither, a view marked empty
+    (``data-empty="1"``) says how to train. Groups read back by :func:`rnnviz.viz.svg.marks`, one value per step
+    (those a log axis cannot show have no mark): ``loss_vanilla``, ``loss_layernorm``, ``gnorm_vanilla``,
+    ``gnorm_layernorm``.
+    """
+    runs = {kind: r for kind, r in (("vanilla", vanilla), ("layernorm", layernorm)) if r is not None and len(r.losses)}
+    if not runs:
+        return (f'<div class="{VIEW_CLASS}" data-name="training" data-empty="1" style="color:#6b7280; font-size:15px; '
+                'padding:10px 0">The loss and the gradient norm of every step: press <b>train both</b> above to '
+                "draw them.</div>")
+    steps = max(len(r.losses) for r in runs.values())
+    keys = legend([(("vanilla" if kind == "vanilla" else "layer norm"), CELL_COLOURS[kind],
+                    "dash" if kind == "vanilla" else "line") for kind in runs])
+    panels = []
+    for field, name, title, tip in (("losses", "loss", "loss of each step (log scale)", "loss"),
+                                    ("grad_norms", "gnorm", "gradient norm ‖g‖ of each step (log scale)", "‖g‖")):
+        arrays = {kind: np.asarray(getattr(r, field), dtype=float) for kind, r in runs.items()}
+        c = Chart(SEQ_W + 60, SEQ_H, (0.5, steps + 0.5), log_range(*[for_log_axis(v) for v in arrays.values()], pad=0.2),
+                  y_log=True, left=58, bottom=40)
+        c.y_grid().x_grid(time_ticks(steps))
+        missing = ""
+        for kind, values in arrays.items():
+            _curve(c, f"{name}_{kind}", np.arange(1, values.size + 1), values, CELL_COLOURS[kind], tip, r=1.6,
+                   dash="5 3" if kind == "vanilla" else None)
+            missing += _missing_note(f"{'vanilla' if kind == 'vanilla' else 'layer norm'} {tip}", values)
+        c.x_title("training step").y_title(tip)
+        panels.append(panel(title, c.svg(f"{name}_chart"), note=_fit(c.width, keys + missing)))
+    return view(*panels, name="training")

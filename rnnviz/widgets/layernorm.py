@@ -6,6 +6,8 @@
 * :class:`LayerNormSequenceApp` -- a vanilla and a layer-norm network on the same weights and inputs
   over a sequence: the norms of what enters tanh, of h_t and of dL_T/dh_t as the spectral radius of
   W_hh moves.
+* :class:`LayerNormTrainingApp` -- both networks trained with Adam from the same start on the same batches of
+  the echo task: with a large W_hh the vanilla one barely learns, the layer-norm one does.
 * :func:`step_numbers`, :func:`sequence_trace` -- what the views draw, read from the core's cells and
   networks (their caches); :func:`check_layer_norm` -- the exercise's checker.
 
@@ -25,10 +27,14 @@ import numpy as np
 from ..core.cells import LayerNormCache, LayerNormRNNCell, VanillaRNNCell
 from ..core.diagnostics import with_spectral_radius
 from ..core.network import Network
-from ..viz.layernorm import SATURATED, SequenceTrace, StepNumbers, sequence_html, step_html
+from ..core.optim import Adam
+from ..core.train import Batch, Trainer
+from ..data import echo_task
+from ..viz.layernorm import SATURATED, SequenceTrace, StepNumbers, sequence_html, step_html, training_html
 from .base import LessonApp, explained, heading
 
-__all__ = ["LayerNormSequenceApp", "LayerNormStepApp", "check_layer_norm", "sequence_trace", "step_numbers"]
+__all__ = ["LayerNormSequenceApp", "LayerNormStepApp", "LayerNormTrainingApp", "check_layer_norm", "sequence_trace",
+           "step_numbers"]
 
 WIDE = "400px"  # every slider: the help text beside it cannot squeeze it
 
@@ -218,6 +224,101 @@ class LayerNormSequenceApp(LessonApp):
             f"layer norm <b>{slopes['layernorm']:.2f}</b> (near 0: saturated).")
         if not all(np.all(np.isfinite(np.concatenate(tr))) for tr in traces.values()):
             self.message.warning("Some norms overflowed to inf: the exploding regime.")
+
+
+# =========================================================================== training
+class LayerNormTrainingApp(LessonApp):
+    """A vanilla and a layer-norm RNN trained from the same weights (W_hh at a chosen spectral radius) on the same batches."""
+
+    title = "Training from the same start, with and without layer norm"
+    KINDS = ("vanilla", "layernorm")
+
+    def __init__(self, *, radius: float = 4.0, lr: float = 0.01, steps: int = 200, hidden_size: int = 24, T: int = 20,
+                 lag: int = 3, symbols: int = 4, batch_size: int = 32, seed: int = 0):
+        rng = np.random.default_rng(seed)
+        H, V = hidden_size, symbols
+        self.steps, self.lag, self.T = steps, lag, T
+        self.nets = {kind: Network(V, H, V, cell=kind) for kind in self.KINDS}
+        base = self.nets["layernorm"].init_params(rng)
+        self.base = {"W_hh": with_spectral_radius(rng.standard_normal((H, H)) / np.sqrt(H), 1.0),
+                     "W_xh": rng.standard_normal((H, V)), "gamma": base["layer0.fwd.gamma"],
+                     "beta": base["layer0.fwd.beta"], "out.W_hy": base["out.W_hy"], "out.b_y": base["out.b_y"]}
+        d = echo_task(steps * batch_size, T, lag, num_symbols=V, rng=rng)
+        self.batches = [Batch(d.X[i * batch_size:(i + 1) * batch_size], d.y[i * batch_size:(i + 1) * batch_size],
+                              d.target_mask[i * batch_size:(i + 1) * batch_size]) for i in range(steps)]
+        style = {"description_width": "140px"}
+        self.radius = W.FloatSlider(value=radius, min=0.5, max=8.0, step=0.5, description="spectral radius",
+                                    style=style, continuous_update=False)
+        self.lr = W.SelectionSlider(options=[0.003, 0.01, 0.03], value=lr, description="learning rate", style=style,
+                                    continuous_update=False)
+        self.train_button = W.Button(description=f"train both ({steps} steps each)", icon="play",
+                                     button_style="primary", layout=W.Layout(width="260px"))
+        self.train_button.on_click(lambda _: self.run_guarded(self.train))
+        self.runs: dict = {kind: None for kind in self.KINDS}
+        self.training_summary = W.HTML()
+        self.training_view = W.HTML()
+        super().__init__([
+            heading(self.title,
+                    f"Both networks start from the same W<sub>xh</sub>, W<sub>hh</sub> (rescaled to the spectral radius "
+                    f"you choose) and output layer, and see the same batches of the echo task (output the symbol seen "
+                    f"{lag} steps ago, sequences of {T}), trained with Adam. Left: the loss of each step; right: the "
+                    "gradient norm. Blue dashed: vanilla; orange: layer norm. Log scales; hover over a point to read it."),
+            explained(self.radius, "the spectral radius of W_hh at the start: above about 2 the vanilla network starts saturated", width=WIDE),
+            explained(self.lr, "Adam's step size, the same for both runs"),
+            explained(self.train_button, "train the vanilla network, then the layer-norm one (a second or two)"),
+            self.training_summary,
+            self.training_view,
+        ])
+        self.watch(self.radius, self.update)
+        self.watch(self.lr, self.update)
+        self.refresh()
+
+    def params(self, kind: str) -> dict[str, np.ndarray]:
+        """The starting parameters of the ``kind`` network (the same W_xh, W_hh and W_hy for both)."""
+        radius = _in_range(self.radius, "spectral radius")
+        p = {"layer0.fwd.W_hh": self.base["W_hh"] * radius, "layer0.fwd.W_xh": self.base["W_xh"],
+             "out.W_hy": self.base["out.W_hy"], "out.b_y": self.base["out.b_y"]}
+        if kind == "layernorm":
+            p["layer0.fwd.gamma"], p["layer0.fwd.beta"] = self.base["gamma"], self.base["beta"]
+        else:
+            p["layer0.fwd.b_h"] = np.zeros(self.base["W_hh"].shape[0])
+        return p
+
+    def _lr(self) -> float:
+        lr = self.lr.value
+        if lr not in self.lr.options:
+            raise ValueError(f"learning rate: expected one of {', '.join(map(str, self.lr.options))}, got {lr!r}")
+        return float(lr)
+
+    def update(self) -> None:
+        """A new start (radius or learning rate moved): forget the runs."""
+        self.params("vanilla")  # validates the radius
+        self._lr()
+        self.runs = {kind: None for kind in self.KINDS}
+        self.training_summary.value = f"Press <b>train both</b> to train the two networks from spectral radius {self.radius.value:g}."
+        self.training_view.value = training_html(None, None)
+
+    def train(self) -> None:
+        lr = self._lr()
+        starts = {kind: self.params(kind) for kind in self.KINDS}
+        self.train_button.disabled = True
+        try:
+            for kind in self.KINDS:
+                self.runs[kind] = Trainer(self.nets[kind], starts[kind], Adam(lr=lr)).run(self.batches, self.steps)
+        finally:
+            self.train_button.disabled = False
+        self.training_view.value = training_html(self.runs["vanilla"], self.runs["layernorm"])
+
+        def final(run):
+            return float(np.mean(run.losses[-10:])) if len(run.losses) else float("nan")
+
+        v, ln = self.runs["vanilla"], self.runs["layernorm"]
+        chance = np.log(len(self.base["out.b_y"]))
+        self.training_summary.value = (
+            f"Final loss (mean of the last 10 steps): vanilla <b>{final(v):.3g}</b>, layer norm <b>{final(ln):.3g}</b> "
+            f"(guessing among {len(self.base['out.b_y'])} symbols: {chance:.3g}; 0 is a perfect echo).")
+        if v.diverged or ln.diverged:
+            self.message.warning(f"A run stopped: vanilla {v.stopped_reason}; layer norm {ln.stopped_reason}.")
 
 
 # =========================================================================== the exercise
