@@ -130,6 +130,20 @@ class LayerNormStepApp(LessonApp):
 
 
 # =========================================================================== a sequence
+def _network_params(base: Mapping[str, np.ndarray], kind: str, *, radius: float,
+                    input_scale: float = 1.0) -> dict[str, np.ndarray]:
+    """The one-layer ``kind`` network's parameters from the weights both networks share (``base``: W_hh at
+    spectral radius 1, W_xh, the layer-norm cell's gamma and beta, the output layer): W_hh times ``radius``,
+    W_xh times ``input_scale``; the vanilla cell gets b_h = 0, the layer-norm cell gamma and beta."""
+    p = {"layer0.fwd.W_hh": base["W_hh"] * radius, "layer0.fwd.W_xh": base["W_xh"] * input_scale,
+         "out.W_hy": base["out.W_hy"], "out.b_y": base["out.b_y"]}
+    if kind == "layernorm":
+        p["layer0.fwd.gamma"], p["layer0.fwd.beta"] = base["gamma"], base["beta"]
+    else:
+        p["layer0.fwd.b_h"] = np.zeros(base["W_hh"].shape[0])
+    return p
+
+
 def sequence_trace(net: Network, params: Mapping[str, np.ndarray], X: np.ndarray, targets: np.ndarray,
                    target_mask: np.ndarray | None = None) -> tuple[SequenceTrace, float]:
     """Norms over t of one sequence (the first of the batch) through a one-layer ``net``, and the mean tanh'.
@@ -196,15 +210,8 @@ class LayerNormSequenceApp(LessonApp):
 
     def params(self, kind: str) -> dict[str, np.ndarray]:
         """The parameters of the ``kind`` network at the current sliders (the same W_xh, W_hh and W_hy for both)."""
-        radius = _in_range(self.radius, "spectral radius")
-        scale = _in_range(self.input_scale, "input scale")
-        p = {"layer0.fwd.W_hh": self.base["W_hh"] * radius, "layer0.fwd.W_xh": self.base["W_xh"] * scale,
-             "out.W_hy": self.base["out.W_hy"], "out.b_y": self.base["out.b_y"]}
-        if kind == "layernorm":
-            p["layer0.fwd.gamma"], p["layer0.fwd.beta"] = self.base["gamma"], self.base["beta"]
-        else:
-            p["layer0.fwd.b_h"] = np.zeros(self.base["W_hh"].shape[0])
-        return p
+        return _network_params(self.base, kind, radius=_in_range(self.radius, "spectral radius"),
+                               input_scale=_in_range(self.input_scale, "input scale"))
 
     def update(self) -> None:
         traces, slopes = {}, {}
@@ -275,14 +282,7 @@ class LayerNormTrainingApp(LessonApp):
 
     def params(self, kind: str) -> dict[str, np.ndarray]:
         """The starting parameters of the ``kind`` network (the same W_xh, W_hh and W_hy for both)."""
-        radius = _in_range(self.radius, "spectral radius")
-        p = {"layer0.fwd.W_hh": self.base["W_hh"] * radius, "layer0.fwd.W_xh": self.base["W_xh"],
-             "out.W_hy": self.base["out.W_hy"], "out.b_y": self.base["out.b_y"]}
-        if kind == "layernorm":
-            p["layer0.fwd.gamma"], p["layer0.fwd.beta"] = self.base["gamma"], self.base["beta"]
-        else:
-            p["layer0.fwd.b_h"] = np.zeros(self.base["W_hh"].shape[0])
-        return p
+        return _network_params(self.base, kind, radius=_in_range(self.radius, "spectral radius"))
 
     def _lr(self) -> float:
         lr = self.lr.value
