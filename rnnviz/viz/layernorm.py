@@ -192,21 +192,27 @@ def step_html(n: StepNumbers, gamma: np.ndarray, beta: np.ndarray) -> str:
 
 
 # =========================================================================== a sequence
-def _log_panel(title: str, name: str, traces: dict[str, SequenceTrace], field: str, tip: str, y_title: str,
-               extra_note: str = "") -> str:
-    T = getattr(next(iter(traces.values())), field).size
-    ts = np.arange(1, T + 1)
-    arrays = [for_log_axis(getattr(tr, field)) for tr in traces.values()]
-    c = Chart(SEQ_W, SEQ_H, (0.5, T + 0.5), log_range(*arrays, pad=0.3), y_log=True, left=58, bottom=40)
+#: how each network is named in hover texts and notes, and how its curve is dashed
+LABELS = {"vanilla": "vanilla", "layernorm": "layer norm"}
+DASHES = {"vanilla": "5 3", "layernorm": None}
+
+
+def _log_panel(title: str, name: str, series: dict[str, np.ndarray], tip: str, y_title: str, note: str = "", *,
+               x_title: str = "time-stamp t", width: int = SEQ_W, pad: float = 0.3, r: float = 2.5) -> str:
+    """One log-axis panel: a curve per network of ``series`` (kind -> values at t = 1, 2, ...), group
+    ``{name}_{kind}``, and a note on the values a log axis cannot show."""
+    T = max(np.size(v) for v in series.values())
+    arrays = {kind: np.asarray(v, dtype=float) for kind, v in series.items()}
+    c = Chart(width, SEQ_H, (0.5, T + 0.5), log_range(*[for_log_axis(v) for v in arrays.values()], pad=pad),
+              y_log=True, left=58, bottom=40)
     c.y_grid().x_grid(time_ticks(T))
     missing = ""
-    for kind, tr in traces.items():
-        values = getattr(tr, field)
-        _curve(c, f"{name}_{kind}", ts, values, CELL_COLOURS[kind], tip, r=2.5,
-               dash=None if kind == "layernorm" else "5 3")
-        missing += _missing_note(f"{'vanilla' if kind == 'vanilla' else 'layer norm'} {y_title}", values)
-    c.x_title("time-stamp t").y_title(y_title)
-    return panel(title, c.svg(f"{name}_chart"), note=_fit(c.width, extra_note + missing))
+    for kind, values in arrays.items():
+        _curve(c, f"{name}_{kind}", np.arange(1, values.size + 1), values, CELL_COLOURS[kind], tip, r=r,
+               dash=DASHES[kind])
+        missing += _missing_note(f"{LABELS[kind]} {y_title}", values)
+    c.x_title(x_title).y_title(y_title)
+    return panel(title, c.svg(f"{name}_chart"), note=_fit(c.width, note + missing))
 
 
 def sequence_html(vanilla: SequenceTrace, layernorm: SequenceTrace) -> str:
@@ -223,10 +229,13 @@ def sequence_html(vanilla: SequenceTrace, layernorm: SequenceTrace) -> str:
             raise ValueError(f"sequence_html: every norm must be a (T,) array with T = {T} >= 1; {kind} has "
                              f"{[np.shape(v) for v in tr]}")
     keys = legend([("vanilla", BLUE, "dash"), ("layer norm", ORANGE, "line")])
+    def series(field):
+        return {kind: getattr(tr, field) for kind, tr in traces.items()}
+
     p1 = _log_panel("what enters tanh: ‖a<sub>t</sub>‖ (vanilla), ‖γ ⊙ z<sub>t</sub> + β‖ (layer norm)", "pre",
-                    traces, "pre", "‖input of tanh‖", "‖input of tanh‖", keys)
-    p2 = _log_panel("the state ‖h<sub>t</sub>‖", "h", traces, "h", "‖h_t‖", "‖h<sub>t</sub>‖", keys)
-    p3 = _log_panel("gradient reaching h<sub>t</sub>: ‖dL<sub>T</sub>/dh<sub>t</sub>‖", "grad", traces, "grad",
+                    series("pre"), "‖input of tanh‖", "‖input of tanh‖", keys)
+    p2 = _log_panel("the state ‖h<sub>t</sub>‖", "h", series("h"), "‖h_t‖", "‖h<sub>t</sub>‖", keys)
+    p3 = _log_panel("gradient reaching h<sub>t</sub>: ‖dL<sub>T</sub>/dh<sub>t</sub>‖", "grad", series("grad"),
                     "‖dL_T/dh_t‖", "‖dL<sub>T</sub>/dh<sub>t</sub>‖", keys)
     return view(p1, p2, p3, name="sequence")
 
@@ -246,21 +255,10 @@ def training_html(vanilla, layernorm) -> str:
         return (f'<div class="{VIEW_CLASS}" data-name="training" data-empty="1" style="color:#6b7280; font-size:15px; '
                 'padding:10px 0">The loss and the gradient norm of every step: press <b>train both</b> above to '
                 "draw them.</div>")
-    steps = max(len(r.losses) for r in runs.values())
-    keys = legend([(("vanilla" if kind == "vanilla" else "layer norm"), CELL_COLOURS[kind],
-                    "dash" if kind == "vanilla" else "line") for kind in runs])
-    panels = []
-    for field, name, title, tip in (("losses", "loss", "loss of each step (log scale)", "loss"),
-                                    ("grad_norms", "gnorm", "gradient norm ‖g‖ of each step (log scale)", "‖g‖")):
-        arrays = {kind: np.asarray(getattr(r, field), dtype=float) for kind, r in runs.items()}
-        c = Chart(SEQ_W + 60, SEQ_H, (0.5, steps + 0.5), log_range(*[for_log_axis(v) for v in arrays.values()], pad=0.2),
-                  y_log=True, left=58, bottom=40)
-        c.y_grid().x_grid(time_ticks(steps))
-        missing = ""
-        for kind, values in arrays.items():
-            _curve(c, f"{name}_{kind}", np.arange(1, values.size + 1), values, CELL_COLOURS[kind], tip, r=1.6,
-                   dash="5 3" if kind == "vanilla" else None)
-            missing += _missing_note(f"{'vanilla' if kind == 'vanilla' else 'layer norm'} {tip}", values)
-        c.x_title("training step").y_title(tip)
-        panels.append(panel(title, c.svg(f"{name}_chart"), note=_fit(c.width, keys + missing)))
+    keys = legend([(LABELS[kind], CELL_COLOURS[kind], "dash" if DASHES[kind] else "line") for kind in runs])
+    panels = [_log_panel(title, name, {kind: getattr(r, field) for kind, r in runs.items()}, tip, tip, keys,
+                         x_title="training step", width=SEQ_W + 60, pad=0.2, r=1.6)
+              for field, name, title, tip in (("losses", "loss", "loss of each step (log scale)", "loss"),
+                                              ("grad_norms", "gnorm", "gradient norm ‖g‖ of each step (log scale)",
+                                               "‖g‖"))]
     return view(*panels, name="training")
