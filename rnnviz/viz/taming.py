@@ -145,7 +145,7 @@ def _dropped_sizes(z_row: np.ndarray) -> str:
     finite = np.isfinite(z_row)
     if not finite.any():
         return "; none of them has a value"
-    t = int(np.nanargmax(np.where(finite, z_row, -np.inf)))
+    t = int(np.argmax(np.where(finite, z_row, -np.inf)))  # no NaN left to skip
     return f"; the largest of them, at t = {t + 1}: log10 ||dL_s/dh_t|| = {z_row[t]:.2f}"
 
 
