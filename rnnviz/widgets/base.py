@@ -16,6 +16,8 @@ ready only when all are drawn. A plotly figure, if one is ever needed, is a
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import html
 import os
 import re
@@ -31,7 +33,7 @@ from ..viz.live import LiveFigure
 from ..viz.svg import VIEW_CLASS
 
 __all__ = ["CSS", "FIXED_WIDTH", "PLOTLY_LOADER", "READY_JS", "STATIC_ENV", "VIEWS_PREFIX", "LessonApp", "Message",
-           "count_views", "explained", "heading"]
+           "SentenceBox", "TimeStepper", "count_views", "explained", "heading"]
 
 #: Set in the environment by the classroom app (rnnviz.app): figures then load plotly.js from the
 #: server's static files instead of carrying the 5 MB bundle in every figure's widget state.
@@ -77,22 +79,32 @@ def count_views(markup: str) -> int:
     return len(_VIEW_ROOT.findall(markup or ""))
 
 
-#: Classroom styling: larger type that reads on a projector, help text beside each control.
+#: Classroom styling: larger type that reads on a projector, help text beside each control, a control bar that
+#: stays in view while the views below it scroll, views that never push the page sideways.
 CSS = """
 <style>
-.rnnviz-app { font-size: 15px; line-height: 1.45; max-width: 1200px; overflow-x: auto; }  /* wide figures scroll in a narrow notebook */
-.rnnviz-app .rnnviz-fixed-width { align-self: flex-start; flex-shrink: 0; }  /* not stretched (and clipped) to the box */
+.rnnviz-app { font-size: 15px; line-height: 1.45; max-width: 1200px; min-width: 0; }
+.rnnviz-fixed-width { align-self: flex-start; flex-shrink: 0; max-width: 100%; }
 .rnnviz-app h3 { margin: 0.4em 0 0.2em 0; }
 .rnnviz-help { color: #555; font-size: 13.5px; padding-left: 10px; max-width: 640px; }
-.rnnviz-control { align-items: center; margin: 2px 0; }
+.rnnviz-control { align-items: center; margin: 2px 0; flex-wrap: wrap; }
 .rnnviz-control > :first-child { flex: 0 0 auto; }  /* help text never squeezes the control */
+.rnnviz-control > .widget-html { flex: 1 1 260px; min-width: 0; }
 .rnnviz-control .widget-toggle-buttons > .widget-label { text-align: right; margin-right: 8px; }  /* as a slider's */
-.rnnviz-message { min-height: 1.6em; }
+.rnnviz-controls { position: sticky; top: 0; z-index: 20; background: #ffffff; border-bottom: 1px solid #e5e7eb;
+  padding: 2px 0 4px 0; box-shadow: 0 3px 4px -3px rgba(0, 0, 0, 0.15); }
+.rnnviz-stepper { align-items: center; gap: 4px; flex-wrap: wrap; }
+.rnnviz-stepper .widget-button, .rnnviz-stepper .widget-toggle-button { width: auto; padding: 0 10px; }
+.rnnviz-message { min-height: 0; }
 .rnnviz-msg { padding: 6px 10px; border-radius: 4px; margin: 4px 0; }
-.rnnviz-msg-info { background: #eef5ff; border-left: 4px solid #3b82f6; }
-.rnnviz-msg-warning { background: #fff7e6; border-left: 4px solid #f59e0b; }
-.rnnviz-msg-error { background: #fdecec; border-left: 4px solid #dc2626; }
+.rnnviz-msg-info { background: #eef5ff; border-left: 4px solid #0072B2; }
+.rnnviz-msg-warning { background: #fff7e6; border-left: 4px solid #E69F00; }
+.rnnviz-msg-error { background: #fdecec; border-left: 4px solid #D55E00; }
 .rnnviz-guide { background: #f7f7f7; border-left: 4px solid #9ca3af; padding: 6px 10px; font-size: 14px; }
+.rnnviz-app .widget-html, .rnnviz-app .widget-html-content { max-width: 100%; min-width: 0; }
+.rnnviz-stale { opacity: 0.4; filter: grayscale(70%); outline: 2px dashed #D55E00; outline-offset: 2px; }
+/* the notebook's output area must not be a scroll box, or the control bar cannot stay in view */
+.jp-OutputArea-output:has(.rnnviz-controls), .jp-OutputArea-child:has(.rnnviz-controls) { overflow: visible; }
 </style>
 """
 
@@ -144,43 +156,187 @@ class Message(W.HTML):
         self.kind, self.text, self.value = "", "", ""
 
 
+class _Quiet(contextlib.AbstractContextManager):
+    def __init__(self, app: LessonApp):
+        self.app = app
+
+    def __enter__(self):
+        self.app._quiet_depth += 1
+        return self.app
+
+    def __exit__(self, *exc):
+        self.app._quiet_depth -= 1
+        return False
+
+
 class LessonApp(W.VBox):
     """Base class of the lesson apps.
 
-    Subclasses build their controls and figures, then call ``self.watch(control, handler)``
-    for each control and finally ``self.refresh()`` once to draw the first state.
-    ``last_update_ms`` records how long the last recomputation took (for the benchmark).
+    Subclasses build their controls and views, register handlers with ``self.watch(control, handler)``
+    (or make buttons with :meth:`button`), put the main controls in :meth:`control_bar` and finally call
+    ``self.refresh()`` once to draw the first state. What they get:
+
+    * **guarded handlers**: a ``ValueError``/``TypeError`` (a bad value: its message names what was wrong)
+      becomes a readable message, never a traceback, and the app keeps working;
+    * **the message beside its cause**: it appears right under the row of the control that caused it, and the
+      views that could not be redrawn are marked stale until the next good update;
+    * **quiet changes**: inside ``with self.quiet():`` the app sets its own controls without running handlers;
+    * **buttons that do not queue**: a click that arrives while its handler runs, or just after, is dropped;
+    * ``last_update_ms``: how long the last handler took (for the benchmark).
     """
 
     title = "rnnviz"
+    #: seconds after a button's handler ends during which further clicks of it are dropped (they were queued)
+    CLICK_GUARD = 0.3
 
     def __init__(self, children=(), **kwargs):
         self.message = Message()
         self.last_update_ms = 0.0
+        self._quiet_depth = 0
+        self._busy = False
+        self._stale = False
         super().__init__(children=[W.HTML(CSS), *children, self.message], **kwargs)
         self.add_class("rnnviz-app")
 
-    def watch(self, control: W.Widget, handler: Callable[[], None], names: str = "value") -> None:
-        """Call ``handler()`` (no arguments) when ``control``'s value changes, guarded."""
-        control.observe(lambda change: self.run_guarded(handler), names=names)
+    # ------------------------------------------------------------------ handlers
+    def quiet(self) -> contextlib.AbstractContextManager:
+        """``with self.quiet():`` change controls without their handlers (registered by :meth:`watch`) running."""
+        return _Quiet(self)
 
-    def run_guarded(self, handler: Callable[[], None]) -> bool:
-        """Run ``handler``; a bad value becomes a readable message, never a traceback. True if it ran cleanly."""
+    @property
+    def is_quiet(self) -> bool:
+        return self._quiet_depth > 0
+
+    def set_quietly(self, control: W.Widget, **traits) -> None:
+        """Set traits of a control (``value=``, ``max=``, ``options=``...) without running its handlers."""
+        with self.quiet():
+            for name, value in traits.items():
+                setattr(control, name, value)
+
+    def watch(self, control: W.Widget, handler: Callable[[], None], names: str = "value") -> None:
+        """Call ``handler()`` (no arguments) when ``control``'s value changes, guarded; not while :meth:`quiet`."""
+        def observer(change):
+            if not self.is_quiet:
+                self.run_guarded(handler, source=control)
+
+        control.observe(observer, names=names)
+
+    def button(self, description: str, handler: Callable[[], None], *, icon: str = "", style: str = "",
+               width: str | None = None, busy: bool = False) -> W.Button:
+        """A button whose clicks run ``handler()`` guarded. A click that arrives while the handler runs, or within
+        :data:`CLICK_GUARD` s after it ended, is dropped (queued clicks do not repeat the work). ``busy``: the
+        button is disabled while the handler runs (for long work such as training)."""
+        b = W.Button(description=description, icon=icon, button_style=style,
+                     layout=W.Layout(width=width) if width else W.Layout(width="auto"))
+        state = {"until": 0.0}
+
+        def clicked(_):
+            if self._busy or b.disabled or time.monotonic() < state["until"]:
+                return
+            self._busy = True
+            if busy:
+                b.disabled = True
+            try:
+                self.run_guarded(handler, source=b)
+            finally:
+                self._busy = False
+                if busy:
+                    b.disabled = False
+                state["until"] = time.monotonic() + self.CLICK_GUARD
+
+        b.on_click(clicked)
+        return b
+
+    def run_guarded(self, handler: Callable[[], None], *, source: W.Widget | None = None) -> bool:
+        """Run ``handler``; a bad value becomes a readable message beside ``source``, never a traceback.
+
+        True if it ran cleanly. After a failure the views are marked stale (they still show the last good
+        input) until a handler runs cleanly again.
+        """
         start = time.perf_counter()
         self.message.clear()
+        ok = False
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 handler()
+            ok = True
         except (ValueError, TypeError) as exc:
-            self.message.error(str(exc))
-            return False
+            self.message.error(str(exc) + (" The views still show the last good input." if self._has_views() else ""))
         except Exception as exc:  # the app must keep working whatever happens in one update
             self.message.error(f"Something went wrong ({type(exc).__name__}: {exc}). The view was left as it was.")
-            return False
         finally:
             self.last_update_ms = (time.perf_counter() - start) * 1000.0
-        self.sync_figures(unviewed_only=True)
-        return True
+        if self.message.kind:
+            self.place_message(source)
+        if ok != (not self._stale):
+            self._mark_stale(not ok)
+        if ok:
+            self.sync_figures(unviewed_only=True)
+        return ok
+
+    # ------------------------------------------------------------------ messages and stale views
+    def place_message(self, source: W.Widget | None) -> None:
+        """Move the message line right under the row that holds ``source`` (a control), if it is not there yet."""
+        parents = self._parents()
+        row = source
+        while row is not None and row is not self and not (isinstance(row, W.Box) and "rnnviz-control" in row._dom_classes):
+            row = parents.get(id(row))
+        if row is None or row is self:  # not in a row: under the top-level child that holds it
+            row = source
+            while row is not None and parents.get(id(row)) is not self:
+                row = parents.get(id(row))
+        if row is None:
+            return
+        box = parents.get(id(row))
+        if box is None:
+            return
+        kids = list(box.children)
+        at = kids.index(row) + 1
+        if at < len(kids) and kids[at] is self.message:
+            return
+        old = parents.get(id(self.message))
+        if old is not None:
+            old.children = tuple(c for c in old.children if c is not self.message)
+            if old is box:
+                kids = list(box.children)
+                at = kids.index(row) + 1
+        kids.insert(at, self.message)
+        box.children = tuple(kids)
+
+    def _parents(self) -> dict[int, W.Box]:
+        parents: dict[int, W.Box] = {}
+        stack: list[W.Widget] = [self]
+        while stack:
+            w = stack.pop()
+            for c in getattr(w, "children", ()):
+                parents[id(c)] = w
+                stack.append(c)
+        return parents
+
+    def view_widgets(self) -> list[W.Widget]:
+        """The widgets that show views (HTML holding ``rnnviz-view`` markup, and figures)."""
+        return [w for w in self.descendants()
+                if isinstance(w, LiveFigure) or (isinstance(w, W.HTML) and count_views(w.value))]
+
+    def _has_views(self) -> bool:
+        return bool(self.view_widgets())
+
+    def _mark_stale(self, stale: bool) -> None:
+        self._stale = stale
+        for w in self.view_widgets():
+            (w.add_class if stale else w.remove_class)("rnnviz-stale")
+
+    @property
+    def stale(self) -> bool:
+        """True while the views show an older input than the controls (the last update failed)."""
+        return self._stale
+
+    # ------------------------------------------------------------------ layout
+    def control_bar(self, *rows: W.Widget) -> W.VBox:
+        """The app's main controls in a bar that stays in view at the top while the views below scroll."""
+        bar = W.VBox(list(rows))
+        bar.add_class("rnnviz-controls")
+        return bar
 
     def descendants(self) -> Iterator[W.Widget]:
         """Every widget inside this app, through nested boxes, breadth first."""
@@ -238,3 +394,125 @@ class LessonApp(W.VBox):
 
     def update(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+# =========================================================================== shared sub-widgets
+class TimeStepper(W.HBox):
+    """A time-stamp control: a slider, one step back and forward, and play/pause run by the kernel.
+
+    ``slider`` is the control to :meth:`LessonApp.watch`; ``value`` reads and sets it. ``direction`` +1 plays
+    from 1 to T, -1 from T down to 1 (backpropagation). Play runs in the kernel (one step every ``interval``
+    seconds), so every step reaches the app in order with the other controls' changes; pause keeps t where
+    it is, and play at the end starts again from the start.
+    """
+
+    def __init__(self, T: int, *, value: int | None = None, description: str = "time-stamp t", direction: int = 1,
+                 interval: float = 0.9, width: str = "330px", description_width: str = "100px"):
+        if direction not in (1, -1):
+            raise ValueError(f"TimeStepper: direction must be 1 or -1, got {direction!r}")
+        T = int(T)
+        self.direction, self.interval = direction, float(interval)
+        start = (1 if direction > 0 else T) if value is None else min(max(int(value), 1), T)
+        self.slider = W.IntSlider(value=start, min=1, max=max(T, 1), description=description,
+                                  style={"description_width": description_width}, layout=W.Layout(width=width))
+        self.back = W.Button(description="\u25c0 t\u22121", tooltip="one time-stamp back (t - 1)")
+        self.forward = W.Button(description="t+1 \u25b6", tooltip="one time-stamp on (t + 1)")
+        self.play = W.ToggleButton(value=False, description="\u25b6 play", tooltip="play: one step every "
+                                   f"{self.interval:g} s; press again to pause")
+        self.back.on_click(lambda _: self.step(-1))
+        self.forward.on_click(lambda _: self.step(+1))
+        self.play.observe(self._on_play, names="value")
+        self._timer: asyncio.TimerHandle | None = None
+        children = [self.slider, self.back, self.forward, self.play] if direction > 0 else \
+            [self.slider, self.forward, self.back, self.play]
+        super().__init__(children)
+        self.add_class("rnnviz-stepper")
+
+    @property
+    def value(self) -> int:
+        return int(self.slider.value)
+
+    @value.setter
+    def value(self, t: int) -> None:
+        self.slider.value = min(max(int(t), self.slider.min), self.slider.max)
+
+    @property
+    def T(self) -> int:
+        return int(self.slider.max)
+
+    def set_length(self, T: int) -> None:
+        """A new sequence length: t is kept if it still exists, else moved to T (handlers run if it moves)."""
+        T = max(int(T), 1)
+        if T >= self.slider.max:
+            self.slider.max = T
+        else:
+            if self.slider.value > T:
+                self.slider.value = T
+            self.slider.max = T
+
+    def step(self, delta: int) -> bool:
+        """Move t by ``delta`` within 1..T; False when it could not move (at an end)."""
+        t = min(max(self.value + int(delta), 1), self.T)
+        if t == self.value:
+            return False
+        self.slider.value = t
+        return True
+
+    def _at_end(self) -> bool:
+        return self.value == (self.T if self.direction > 0 else 1)
+
+    def _on_play(self, change) -> None:
+        self.play.description = "\u23f8 pause" if change["new"] else "\u25b6 play"
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if change["new"]:
+            if self._at_end():  # play at the end starts again from the start
+                self.slider.value = 1 if self.direction > 0 else self.T
+            self._schedule()
+
+    def _schedule(self) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            try:
+                loop = asyncio.get_event_loop()
+            except RuntimeError:
+                return
+        if loop.is_running():
+            self._timer = loop.call_later(self.interval, self.tick)
+
+    def tick(self) -> None:
+        """One step of play (the kernel's timer calls it); pauses at the end."""
+        self._timer = None
+        if not self.play.value:
+            return
+        if not self.step(self.direction) or self._at_end():
+            self.play.value = False
+            return
+        self._schedule()
+
+
+class SentenceBox(W.Text):
+    """A text box for a sentence: sent on Enter (or when it loses focus), at most ``max_chars`` characters.
+
+    :meth:`text` returns the typed text, or raises ValueError saying what is wrong (not text, empty, too long),
+    so that a handler registered with :meth:`LessonApp.watch` shows it beside the box.
+    """
+
+    def __init__(self, value: str = "", *, description: str = "sentence", max_chars: int = 200, width: str = "520px",
+                 description_width: str = "100px", placeholder: str = "type a sentence and press Enter"):
+        self.max_chars = int(max_chars)
+        super().__init__(value=value, description=description, continuous_update=False, placeholder=placeholder,
+                         style={"description_width": description_width}, layout=W.Layout(width=width))
+
+    def text(self) -> str:
+        value = self.value
+        if not isinstance(value, str):
+            raise TypeError(f"{self.description}: expected text, got {type(value).__name__}")
+        if not value.strip():
+            raise ValueError(f"The {self.description} is empty: type at least one word.")
+        if len(value) > self.max_chars:
+            raise ValueError(f"The {self.description} has {len(value)} characters; at most {self.max_chars} fit this "
+                             "lesson's pictures. Shorten it.")
+        return value
