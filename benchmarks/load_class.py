@@ -125,9 +125,50 @@ def chromium_policies() -> dict[str, int]:
 FIGURES_JS = """() => ({plotly: document.querySelectorAll('.js-plotly-plot').length,
     views: document.querySelectorAll('.rnnviz-app .rnnviz-view').length})"""
 
+# an explored view (lesson 2's trajectory): a sentence box, a "Draw trajectory" button and a plotly figure
+UPDATE_SENTENCE = "the cat sat"
+EXPLORE_LABELS_JS = """() => { const el = document.querySelector('.rnnviz-app .js-plotly-plot');
+    return el && el.data && el.data[0] ? Array.from(el.data[0].text || []).join('|') : null; }"""
 
-async def browser_session(i: int, browser, url: str, deadline: float, results: list, pages: list):
-    nb = LESSONS[i % len(LESSONS)].notebook
+
+def lesson_notebooks(chosen: list[str] | None) -> list[str]:
+    """The notebooks the sessions open, round-robin: every lesson, or those whose number or name starts with one of
+    ``chosen`` (``02``, ``2``, ``02-recurrent-cell.ipynb``)."""
+    every = [ls.notebook for ls in LESSONS]
+    if not chosen:
+        return every
+    picked = [nb for nb in every if any(nb.startswith(c.zfill(2)) or nb == c for c in chosen)]
+    if not picked:
+        raise SystemExit(f"--lessons {' '.join(chosen)}: no such lesson (have {', '.join(every)})")
+    return picked
+
+
+async def try_update(page, res: dict, deadline: float) -> None:
+    """On a page with an explored view: type a new sentence, press the button, and time until the figure shows it
+    (``update_s``), or say that it did not (``update_error``): a model that failed to initialize drops every update."""
+    from rnnviz.viz.explore import point_label
+
+    button = page.locator(".rnnviz-app button", has_text="Draw trajectory")
+    if await button.count() == 0:
+        return
+    expected = "|".join(point_label(c, t) for t, c in enumerate(UPDATE_SENTENCE, 1))
+    box = page.locator(".rnnviz-app:has(.js-plotly-plot) .widget-text input").first
+    t1 = time.monotonic()
+    try:
+        await box.fill(UPDATE_SENTENCE)
+        await button.first.click()
+        await page.wait_for_function(f"() => ({EXPLORE_LABELS_JS})() === {json.dumps(expected)}",
+                                     timeout=max(1000, min(60.0, deadline - time.monotonic()) * 1000), polling=100)
+        res["update_s"] = time.monotonic() - t1
+    except Exception as exc:  # noqa: BLE001  (reported)
+        shown = await page.evaluate(EXPLORE_LABELS_JS)
+        res["update_error"] = (f"{type(exc).__name__} after {time.monotonic() - t1:.1f} s; the figure shows "
+                               f"{(shown or '')[:60]!r}")
+
+
+async def browser_session(i: int, browser, url: str, deadline: float, results: list, pages: list,
+                          notebooks: list[str], throttle: float = 1.0):
+    nb = notebooks[i % len(notebooks)]
     res = {"session": i, "page": nb, "ok": False, "page_errors": []}
     results.append(res)
     t0 = time.monotonic()
@@ -135,6 +176,9 @@ async def browser_session(i: int, browser, url: str, deadline: float, results: l
         ctx = await browser.new_context(viewport={"width": 1400, "height": 1200})
         page = await ctx.new_page()
         pages.append(ctx)
+        if throttle > 1:  # a slow laptop: Chromium runs this page's scripts `throttle` times slower
+            cdp = await ctx.new_cdp_session(page)
+            await cdp.send("Emulation.setCPUThrottlingRate", {"rate": throttle})
         # uncaught errors (voila.js giving up on a chunk, a widget model that failed to initialize) and the
         # moment the page opens its kernel's websocket: where a page that never gets ready stopped
         page.on("pageerror", lambda exc: res["page_errors"].append(
@@ -152,6 +196,7 @@ async def browser_session(i: int, browser, url: str, deadline: float, results: l
         await page.wait_for_function(READY_JS, arg=1, timeout=remaining_ms, polling=100)
         res["ready_s"] = time.monotonic() - t0
         res["figures"] = await page.evaluate(FIGURES_JS)
+        await try_update(page, res, deadline)
         text = await page.inner_text("body")
         bad = [m for m in ERROR_MARKERS if m in text]
         if bad:
@@ -169,7 +214,8 @@ async def browser_session(i: int, browser, url: str, deadline: float, results: l
         res["after_s"] = time.monotonic() - t0
 
 
-async def run_class_browser(url: str, sessions: int, n_browsers: int, timeout: float, priority: str = "idle"):
+async def run_class_browser(url: str, sessions: int, n_browsers: int, timeout: float, priority: str = "idle",
+                            notebooks: list[str] | None = None, throttle: float = 1.0):
     from playwright.async_api import async_playwright
 
     results: list[dict] = []
@@ -186,8 +232,8 @@ async def run_class_browser(url: str, sessions: int, n_browsers: int, timeout: f
                 raise SystemExit("the browsers are not all under SCHED_IDLE")
             t_start = time.monotonic()
             deadline = t_start + timeout
-            tasks = [browser_session(i, browsers[i % n_browsers], url, deadline, results, contexts)
-                     for i in range(sessions)]
+            tasks = [browser_session(i, browsers[i % n_browsers], url, deadline, results, contexts,
+                                     notebooks or lesson_notebooks(None), throttle) for i in range(sessions)]
             try:
                 await asyncio.wait_for(asyncio.gather(*tasks), timeout + 30)
             except asyncio.TimeoutError:
@@ -260,7 +306,7 @@ def app_figures(views: list[str], states: dict) -> tuple[list[str], int, int, in
             declared)
 
 
-async def ws_session(i: int, http, url: str, deadline: float, results: list, sockets: list):
+async def ws_session(i: int, http, url: str, deadline: float, results: list, sockets: list, notebooks: list[str]):
     """One student's page without a browser: what the browser asks of the server, in the same order.
 
     GET the lesson page (Voila streams it while the notebook runs); once its head has arrived, GET what the
@@ -275,7 +321,7 @@ async def ws_session(i: int, http, url: str, deadline: float, results: list, soc
     from tornado.httpclient import HTTPRequest
     from tornado.websocket import websocket_connect
 
-    nb = LESSONS[i % len(LESSONS)].notebook
+    nb = notebooks[i % len(notebooks)]
     res = {"session": i, "page": nb, "ok": False, "http_bytes": 0, "ws_bytes": 0, "requests": 0}
     results.append(res)
     t0 = time.monotonic()
@@ -391,7 +437,7 @@ async def ws_session(i: int, http, url: str, deadline: float, results: list, soc
             task.cancel()
 
 
-async def run_class_ws(url: str, sessions: int, timeout: float):
+async def run_class_ws(url: str, sessions: int, timeout: float, notebooks: list[str] | None = None):
     from tornado.httpclient import AsyncHTTPClient
 
     http = AsyncHTTPClient(force_instance=True, max_clients=8 * sessions)
@@ -400,7 +446,8 @@ async def run_class_ws(url: str, sessions: int, timeout: float):
     t_start = time.monotonic()
     deadline = t_start + timeout
     try:
-        await asyncio.wait_for(asyncio.gather(*(ws_session(i, http, url, deadline, results, sockets)
+        await asyncio.wait_for(asyncio.gather(*(ws_session(i, http, url, deadline, results, sockets,
+                                                           notebooks or lesson_notebooks(None))
                                                 for i in range(sessions))), timeout + 30)
     except asyncio.TimeoutError:
         pass
@@ -424,6 +471,11 @@ def main(argv=None) -> int:
     ap.add_argument("--browser-priority", choices=["idle", "normal"], default="idle",
                     help="--client browser: run Chromium under SCHED_IDLE, so that the server and its kernels keep "
                          "the CPU as if the browsers ran on other machines (default), or at normal priority")
+    ap.add_argument("--lessons", nargs="+", metavar="N",
+                    help="open only these lessons, round-robin (numbers such as 02, or notebook names; default: all)")
+    ap.add_argument("--throttle", type=float, default=1.0,
+                    help="--client browser: slow every page's scripts down this many times (CDP CPU throttling; "
+                         "default 1: none)")
     ap.add_argument("--pool-size", type=int, default=1, help="rnnviz app --pool-size (default 1)")
     ap.add_argument("--cull-after", type=int, default=180,
                     help=f"rnnviz app --cull-after seconds (default 180, at least {MIN_CULL_AFTER}; above the "
@@ -440,6 +492,7 @@ def main(argv=None) -> int:
         raise SystemExit("--sessions: 1..100")
     if args.cull_after < MIN_CULL_AFTER:
         raise SystemExit(f"--cull-after: at least {MIN_CULL_AFTER} s (rnnviz app refuses less)")
+    notebooks = lesson_notebooks(args.lessons)
     if args.reclaim_timeout is None:
         args.reclaim_timeout = args.cull_after + cull_interval(args.cull_after) + 120
 
@@ -456,10 +509,11 @@ def main(argv=None) -> int:
         if args.client == "browser":
             print(f"opening {args.sessions} sessions at once in {args.browsers} browsers ...", flush=True)
             results, t_all, t_closed = asyncio.run(
-                run_class_browser(app.url, args.sessions, args.browsers, args.timeout, args.browser_priority))
+                run_class_browser(app.url, args.sessions, args.browsers, args.timeout, args.browser_priority,
+                                  notebooks, args.throttle))
         else:
             print(f"opening {args.sessions} sessions at once with the light client (no browser) ...", flush=True)
-            results, t_all, t_closed = asyncio.run(run_class_ws(app.url, args.sessions, args.timeout))
+            results, t_all, t_closed = asyncio.run(run_class_ws(app.url, args.sessions, args.timeout, notebooks))
         t_closed -= sampler.t0
         load_peak = loadavg()
         during = [s for s in sampler.samples if s["t"] <= t_closed]
@@ -502,6 +556,15 @@ def main(argv=None) -> int:
             for nb, seen in sorted(counts.items()):  # pages of one lesson that differ: a figure missing
                 print(f"  {nb:32s} figures when ready (plotly, rnnviz views) x pages: "
                       + ", ".join(f"{k} x{n}" for k, n in sorted(seen.items())))
+            tried = [r for r in results if "update_s" in r or "update_error" in r]
+            if tried:  # pages with an explored view: did a new sentence reach the figure after ready?
+                done = [r["update_s"] for r in tried if "update_s" in r]
+                print(f"  explored view updated after ready (new sentence, button): {len(done)}/{len(tried)} pages"
+                      + (f", median {statistics.median(done):.1f} s, max {max(done):.1f} s" if done else ""))
+                for r in tried:
+                    if "update_error" in r:
+                        print(f"    NOT updated: session {r['session']}: {r['update_error']}"
+                              f"{'; page errors: ' + str(r['page_errors'][:1]) if r['page_errors'] else ''}")
         for r in results:
             if not r["ok"]:
                 print(f"  FAILED session {r['session']} ({r['page']}): {r.get('error')}")
