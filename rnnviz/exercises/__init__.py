@@ -282,14 +282,17 @@ class TimeSet(NamedTuple):
 
 
 def in_voila() -> bool:
-    """True when this kernel runs a notebook for Voila (it sets ``SERVER_SOFTWARE=voila/...``).
+    """True when this kernel runs a notebook for Voila.
 
+    Voila sets ``SERVER_SOFTWARE=voila/...`` in a kernel it starts for a page, and ``VOILA_PREHEAT`` /
+    ``VOILA_BASE_URL`` in the pre-started kernels of its pools (which have no request yet).
     ``RNNVIZ_EXERCISES=web`` or ``=code`` overrides it (tests, screenshots).
     """
     mode = os.environ.get("RNNVIZ_EXERCISES", "")
     if mode in ("web", "code"):
         return mode == "web"
-    return os.environ.get("SERVER_SOFTWARE", "").lower().startswith("voila")
+    return (os.environ.get("SERVER_SOFTWARE", "").lower().startswith("voila")
+            or "VOILA_PREHEAT" in os.environ or "VOILA_BASE_URL" in os.environ)
 
 
 # =========================================================================== exercises

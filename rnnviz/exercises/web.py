@@ -20,6 +20,7 @@ CSS = """<style>
 .rnnviz-exercise-box { border: 1px solid #d1d5db; border-radius: 6px; padding: 6px 12px 8px 12px; margin: 8px 0;
   max-width: 960px; font-size: 15px; line-height: 1.45; }
 .rnnviz-exercise-box .rnnviz-ex-question { margin-bottom: 4px; }
+.rnnviz-exercise-box .widget-html-content { line-height: 1.45; white-space: normal; }
 .rnnviz-exercise-box .rnnviz-ex-inputs { flex-wrap: wrap; align-items: center; gap: 4px 10px; }
 .rnnviz-exercise-box .rnnviz-ex-buttons { gap: 6px; margin-top: 4px; flex-wrap: wrap; }
 .rnnviz-exercise-box .rnnviz-ex-cell { align-items: center; gap: 4px; }
