@@ -97,10 +97,13 @@ def test_one_unit_states_keep_the_tanh_axis_and_grow_it_only_for_unbounded_state
     assert len(set(np.round(rows[np.argsort(np.abs(h))[-3:]], 1))) == 3, "the largest states are pinned at the edge"
 
 
-def test_one_unit_overflow_draws_gaps_and_warns():
+def test_one_unit_overflow_draws_gaps_and_warns(monkeypatch):
+    import rnnviz.widgets.vanishing as lesson
+
     app = OneUnitApp(w=2.5, activation="identity", T=100, input_scale=3.0)
     assert app.message.kind == ""  # 2.5^99 is large but finite
-    app.T.max = 1000  # set programmatically: beyond the slider's range, 2.5^999 overflows
+    monkeypatch.setattr(lesson, "T_RANGE", (2, 1000))  # a lesson that allowed longer sequences: 2.5^999 overflows
+    app.T.max = 1000
     app.T.value = 1000
     ref = _chain(2.5, 3.0, 1000, "identity")
     assert not np.all(np.isfinite(ref.grad))
@@ -178,9 +181,12 @@ def test_spectral_radius_slider_changes_all_three_panels():
     assert len(red) == int(np.sum(after[1] > 1.0)) > 0
 
 
-def test_spectral_overflow_draws_gaps_and_grey_and_warns():
+def test_spectral_overflow_draws_gaps_and_grey_and_warns(monkeypatch):
+    import rnnviz.widgets.vanishing as lesson
+
     app = SpectralRadiusApp(radius=1.0, activation="identity", input_scale=0.0)
-    app.radius.max = 1e12  # set programmatically, far beyond the slider: (1e10)^39 overflows float64
+    monkeypatch.setattr(lesson, "RADIUS_RANGE", (0.1, 1e12))  # far beyond the slider: (1e10)^39 overflows float64
+    app.radius.max = 1e12
     app.radius.value = 1e10
     assert app.message.kind == "warning" and "overflowed" in app.message.text
     html = app.spectral_view.value
@@ -210,12 +216,12 @@ def test_spectral_app_rejects_values_sent_over_the_websocket():
     good = marks(app.spectral_view.value, "grad_norms")
     app.input_scale.value = 1e9  # clamped by the slider's max on the kernel side
     assert app.input_scale.value == app.input_scale.max
-    app.base["layer0.fwd.W_hh"] = np.zeros((32, 32))  # a broken state: radius 0 cannot be rescaled
+    app.setup.base["layer0.fwd.W_hh"] = np.zeros((32, 32))  # a broken state: radius 0 cannot be rescaled
     shown = app.spectral_view.value
     app.radius.value = 1.2
     assert app.message.kind == "error" and "spectral radius 0" in app.message.text
     assert app.spectral_view.value == shown, "the view was left as it was"
-    app.base["layer0.fwd.W_hh"] = np.eye(32)
+    app.setup.base["layer0.fwd.W_hh"] = np.eye(32)
     app.radius.value = 0.9
     assert app.message.kind == "" and not np.allclose(marks(app.spectral_view.value, "grad_norms"), good)
 
@@ -230,3 +236,37 @@ def test_panels_sit_side_by_side_in_the_app_and_wrap_in_a_900_px_page(make, attr
     gaps = 30 * (n - 1) + 4 * n  # .rnnviz-panels gap, the gap between a panel's SVGs
     assert sum(widths) + gaps <= 1160, f"{widths}: the panels do not fit side by side in the 1200 px app"
     assert max(widths) <= 540 and sum(widths) + gaps > 850, f"{widths}: the panels would not wrap at 900 px"
+
+
+def test_values_outside_the_lesson_ranges_are_refused_even_when_the_slider_allows_them():
+    """A browser can send a slider's max too: the app checks its own ranges, not the widget's."""
+    app = OneUnitApp()
+    shown = app.chain_view.value
+    app.T.max = 10**7
+    app.T.value = 10**7
+    assert app.message.kind == "error" and "length T: expected a whole number from 2 to 100" in app.message.text
+    assert app.chain_view.value == shown and app.stale
+    app.T.value = 30
+    assert app.message.kind == "" and not app.stale and len(marks(app.chain_view.value, "h")) == 30
+
+
+def test_the_flow_map_explains_its_grey_cells():
+    app = SpectralRadiusApp()
+    guide = app.children[1].value
+    assert "Grey cells" in guide and "overflowed" in guide and "above the diagonal" in guide
+
+
+def test_lesson_math_matches_the_core():
+    from rnnviz.lessonmath.vanishing import SpectralSetup, one_unit, regime, spectral_state
+
+    u = one_unit(0.5, 1.0, 20, "identity")
+    assert u.ratio == pytest.approx(0.5 ** 19) and u.regime == "vanishing" and u.finite
+    assert u.mean_factor == pytest.approx(0.5)
+    assert one_unit(1.5, 0.0, 20, "identity").regime == "exploding"
+    assert regime(float("inf")) == "exploding" and regime(float("nan")) == "overflowed" and regime(1.0) == "roughly stable"
+    with pytest.raises(ValueError, match="activation"):
+        one_unit(0.5, 1.0, 20, "softsign")
+    setup = SpectralSetup.make(hidden_size=8, T=12, vocab=5)
+    st = spectral_state(setup, 0.5, 1.0, "identity")
+    assert st.flow.shape == (12, 12) and np.all(st.flow[np.triu_indices(12, 1)] == 0)
+    assert st.ratio == pytest.approx(st.grad_norms[0] / st.grad_norms[-1]) and st.bounds.vanishing_guaranteed

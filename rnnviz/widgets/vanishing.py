@@ -1,12 +1,10 @@
-"""Lesson 5: vanishing and exploding gradients.
+"""Lesson 5: vanishing and exploding gradients — the apps.
 
 * :class:`OneUnitApp` — the chapter's one-unit analysis dL/dh_t = Phi'(a_{t+1}) w dL/dh_{t+1}.
-* :class:`SpectralRadiusApp` — a full network: the gradient over t as the spectral
-  radius of W_hh moves, its singular values against the bound of Pascanu et al. (2013),
-  and the gradient-flow map (loss time x source time).
+* :class:`SpectralRadiusApp` — a full network whose W_hh is rescaled to a spectral radius: the gradient
+  over t, the singular values of W_hh against the bound of Pascanu et al. (2013), the gradient-flow map.
 
-The views are SVG drawn by rnnviz (:mod:`rnnviz.viz.gradients`) in ``HTML`` widgets whose ``value``
-is set on every update: ``OneUnitApp.chain_view`` and ``SpectralRadiusApp.spectral_view``.
+What they compute is in :mod:`rnnviz.lessonmath.vanishing`; the views in :mod:`rnnviz.viz.gradients`.
 """
 
 from __future__ import annotations
@@ -14,12 +12,24 @@ from __future__ import annotations
 import ipywidgets as W
 import numpy as np
 
-from ..core.diagnostics import gradient_flow, pascanu_bounds, scalar_chain, with_spectral_radius
-from ..core.network import Network
+from ..lessonmath.vanishing import ACTIVATIONS, SpectralSetup, one_unit, spectral_state
 from ..viz.gradients import chain_html, spectral_html
 from .base import LessonApp, explained, heading
 
 __all__ = ["OneUnitApp", "SpectralRadiusApp"]
+
+#: the ranges of the controls: a value sent from a browser outside them is refused with a message
+W_RANGE, SCALE_RANGE, T_RANGE, RADIUS_RANGE = (0.0, 2.5), (0.0, 3.0), (2, 100), (0.1, 2.0)
+
+
+def _within(value: object, bounds: tuple[float, float], name: str, *, integer: bool = False) -> float:
+    """``value`` if it is a number inside ``bounds``; a ValueError naming the control otherwise."""
+    lo, hi = bounds
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not np.isfinite(value) \
+            or not lo <= value <= hi or (integer and value != int(value)):
+        kind = "a whole number" if integer else "a number"
+        raise ValueError(f"{name}: expected {kind} from {lo:g} to {hi:g}, got {value!r}")
+    return int(value) if integer else float(value)
 
 
 class OneUnitApp(LessonApp):
@@ -30,15 +40,14 @@ class OneUnitApp(LessonApp):
     def __init__(self, *, w: float = 0.9, input_scale: float = 0.5, T: int = 50, activation: str = "tanh", seed: int = 0):
         self.seed = seed
         style = {"description_width": "110px"}
-        self.w = W.FloatSlider(value=w, min=0.0, max=2.5, step=0.05, description="weight w", style=style,
+        self.w = W.FloatSlider(value=w, min=W_RANGE[0], max=W_RANGE[1], step=0.05, description="weight w", style=style,
                                continuous_update=True)
-        self.input_scale = W.FloatSlider(value=input_scale, min=0.0, max=3.0, step=0.1, description="input scale",
-                                         style=style)
-        self.T = W.IntSlider(value=T, min=2, max=100, description="length T", style=style)
-        self.activation = W.ToggleButtons(options=["tanh", "identity", "relu"], value=activation,
+        self.input_scale = W.FloatSlider(value=input_scale, min=SCALE_RANGE[0], max=SCALE_RANGE[1], step=0.1,
+                                         description="input scale", style=style)
+        self.T = W.IntSlider(value=T, min=T_RANGE[0], max=T_RANGE[1], description="length T", style=style)
+        self.activation = W.ToggleButtons(options=list(ACTIVATIONS), value=activation,
                                           description="Phi", style={"button_width": "80px", **style})
-        self.new_inputs = W.Button(description="new random inputs", icon="refresh")
-        self.new_inputs.on_click(lambda _: self.run_guarded(self._reseed))
+        self.new_inputs = self.button("new random inputs", self._reseed, icon="refresh")
         self.chain_view = W.HTML()  # |dL/dh_t| (log) with |w|^(T-t), and h_t
         self.summary = W.HTML()
         super().__init__([
@@ -46,12 +55,13 @@ class OneUnitApp(LessonApp):
                     "Each step back multiplies it by w&middot;Phi'(a_t); grey dashed: |w|<sup>T-t</sup>, what it would be if "
                     "Phi' were 1. A straight falling line is exponential <b>vanishing</b>; a rising one is <b>exploding</b>. "
                     "Right: the states h_t themselves. Hover over a point to read its value."),
-            explained(self.w, "the recurrent weight; below 1 the gradient shrinks each step back, above 1 it can grow"),
+            self.control_bar(
+                explained(self.w, "the recurrent weight; |w| below 1 shrinks the gradient each step back, above 1 it can grow"),
+                self.summary),
             explained(self.input_scale, "size of the inputs x_t; large inputs saturate tanh, Phi' -> 0, and the gradient vanishes even for w > 1"),
             explained(self.T, "sequence length: how many factors the gradient at h_1 multiplies"),
             explained(self.activation, "tanh (Phi' <= 1), identity (Phi' = 1: pure |w|^(T-t)), relu (Phi' is 0 or 1)"),
             explained(self.new_inputs, "draw another input sequence with the same scale"),
-            self.summary,
             self.chain_view,
         ])
         for control in (self.w, self.input_scale, self.T, self.activation):
@@ -63,19 +73,17 @@ class OneUnitApp(LessonApp):
         self.update()
 
     def update(self) -> None:
-        res = scalar_chain(self.w.value, self.input_scale.value, self.T.value, activation=self.activation.value,
-                           rng=np.random.default_rng(self.seed))
-        self.result = res
-        self.chain_view.value = chain_html(res.h, res.grad, self.w.value)
-        g = np.abs(res.grad)
-        ratio = g[0] / g[-1] if g[-1] > 0 else np.nan
-        mean_factor = float(np.exp(np.mean(np.log(np.abs(res.factors) + 1e-300))))
-        kind = "vanishing" if ratio < 1e-2 else "exploding" if ratio > 1e2 else "roughly stable"
+        w = _within(self.w.value, W_RANGE, "weight w")
+        scale = _within(self.input_scale.value, SCALE_RANGE, "input scale")
+        T = _within(self.T.value, T_RANGE, "length T", integer=True)
+        unit = one_unit(w, scale, T, self.activation.value, self.seed)
+        self.unit, self.result = unit, unit.chain
+        self.chain_view.value = chain_html(unit.chain.h, unit.chain.grad, w)
         self.summary.value = (
-            f"|dL/dh_1| / |dL/dh_T| = <b>{ratio:.3g}</b> &nbsp; (typical factor |w Phi'| = {mean_factor:.3f}, "
-            f"so about {mean_factor:.3f}<sup>{self.T.value - 1}</sup>): <b>{kind}</b>."
+            f"|dL/dh_1| / |dL/dh_T| = <b>{unit.ratio:.3g}</b> &nbsp; (typical factor |w Phi'| = {unit.mean_factor:.3f}, "
+            f"so about {unit.mean_factor:.3f}<sup>{T - 1}</sup>): <b>{unit.regime}</b>."
         )
-        if not np.all(np.isfinite(res.grad)) or not np.all(np.isfinite(res.h)):
+        if not unit.finite:
             self.message.warning("The numbers overflowed to inf: this is what exploding looks like in floating point.")
 
 
@@ -86,22 +94,14 @@ class SpectralRadiusApp(LessonApp):
 
     def __init__(self, *, radius: float = 1.0, hidden_size: int = 32, T: int = 40, vocab: int = 10,
                  activation: str = "tanh", input_scale: float = 1.0, seed: int = 0):
-        rng = np.random.default_rng(seed)
-        self.sizes = (vocab, hidden_size)
-        self.net = Network(vocab, hidden_size, vocab, cell="vanilla", cell_options={"activation": activation})
-        self.base = self.net.init_params(rng)
-        self.base["layer0.fwd.W_hh"] = rng.standard_normal((hidden_size, hidden_size)) / np.sqrt(hidden_size)
-        self.base["layer0.fwd.W_xh"] = rng.standard_normal((hidden_size, vocab))
-        self.X = rng.integers(0, vocab, (1, T))
-        self.targets = rng.integers(0, vocab, (1, T))
-        self.last_only = np.zeros((1, T), bool)
-        self.last_only[0, -1] = True
+        self.setup = SpectralSetup.make(hidden_size=hidden_size, T=T, vocab=vocab, seed=seed)
+        self.X, self.targets, self.last_only = self.setup.X, self.setup.targets, self.setup.last_only
         style = {"description_width": "130px"}
-        self.radius = W.FloatSlider(value=radius, min=0.1, max=2.0, step=0.05, description="spectral radius",
-                                    style=style, continuous_update=False)
-        self.input_scale = W.FloatSlider(value=input_scale, min=0.0, max=3.0, step=0.1, description="input scale",
-                                         style=style, continuous_update=False)
-        self.activation = W.ToggleButtons(options=["tanh", "identity"], value=activation, description="Phi",
+        self.radius = W.FloatSlider(value=radius, min=RADIUS_RANGE[0], max=RADIUS_RANGE[1], step=0.05,
+                                    description="spectral radius", style=style, continuous_update=False)
+        self.input_scale = W.FloatSlider(value=input_scale, min=SCALE_RANGE[0], max=SCALE_RANGE[1], step=0.1,
+                                         description="input scale", style=style, continuous_update=False)
+        self.activation = W.ToggleButtons(options=list(ACTIVATIONS[:2]), value=activation, description="Phi",
                                           style={"button_width": "80px", **style})
         self.spectral_view = W.HTML()  # norms over t, singular values, gradient flow
         self.summary = W.HTML()
@@ -109,15 +109,18 @@ class SpectralRadiusApp(LessonApp):
             heading(self.title,
                     "<b>Gradient reaching h_t</b>: the gradient of the loss at the last time-stamp reaching each h_t (blue) and the norm of "
                     "the Jacobian dh_T/dh_t (orange), on a log scale: read the slope as the rate of vanishing or exploding. "
-                    "<b>Singular values</b> of W_hh: if the largest is below the red dashed line 1/&gamma; "
+                    "<b>Singular values</b> of W_hh: if the largest is below the dashed line 1/&gamma; "
                     "(&gamma; = max |Phi'|) the gradient must vanish (Pascanu et al., 2013); above it, exploding becomes possible. "
                     "<b>Gradient flow</b>: row s, column t is how much of the loss at time s reaches h_t (log10); "
                     "bright near the diagonal and dark far left means long-range gradients vanish. "
+                    "<b>Grey cells</b> have no value: above the diagonal a loss cannot reach a later state, and in the "
+                    "exploding regime a grey cell below it is a gradient that overflowed to inf. "
                     "Hover over a point, bar or cell to read its value."),
-            explained(self.radius, "rescales W_hh so its largest |eigenvalue| is this; below 1 memories fade, above 1 they can blow up"),
+            self.control_bar(
+                explained(self.radius, "rescales W_hh so its largest |eigenvalue| is this; below 1 memories fade, above 1 they can blow up"),
+                self.summary),
             explained(self.input_scale, "scales W_xh; bigger inputs saturate tanh and damp the gradient"),
             explained(self.activation, "tanh saturates and keeps the states bounded; identity (a linear RNN) shows the pure effect of W_hh"),
-            self.summary,
             self.spectral_view,
         ])
         self.watch(self.radius, self.update)
@@ -125,25 +128,23 @@ class SpectralRadiusApp(LessonApp):
         self.watch(self.activation, self.update)
         self.refresh()
 
+    @property
+    def net(self):
+        return self.setup.network(self.activation.value)
+
     def params(self) -> dict:
-        p = dict(self.base)
-        p["layer0.fwd.W_hh"] = with_spectral_radius(self.base["layer0.fwd.W_hh"], self.radius.value)
-        p["layer0.fwd.W_xh"] = self.base["layer0.fwd.W_xh"] * self.input_scale.value
-        return p
+        return self.setup.params(_within(self.radius.value, RADIUS_RANGE, "spectral radius"),
+                                 _within(self.input_scale.value, SCALE_RANGE, "input scale"))
 
     def update(self) -> None:
-        if self.net.layers[0]["fwd"].activation != self.activation.value:
-            self.net = Network(self.sizes[0], self.sizes[1], self.sizes[0], cell="vanilla",
-                               cell_options={"activation": self.activation.value})
-        p = self.params()
-        ev = self.net.evaluate(p, self.X, self.targets, target_mask=self.last_only)
-        grad_norms = ev.backward.dh_norms()["layer0.fwd"]
-        jac = self.net.jacobian_norms(p, ev.forward.cache)  # inf where the product overflowed
-        bounds = pascanu_bounds(p["layer0.fwd.W_hh"], self.activation.value)
-        flow = gradient_flow(self.net, p, self.X, self.targets)
-        self.grad_norms, self.jac_norms, self.bounds, self.flow = grad_norms, jac, bounds, flow
-        self.spectral_view.value = spectral_html(grad_norms, jac, bounds.singular_values, bounds.threshold, flow)
-        ratio = grad_norms[0] / grad_norms[-1] if grad_norms[-1] > 0 else np.nan
-        self.summary.value = (f"||dL_T/dh_1|| / ||dL_T/dh_T|| = <b>{ratio:.3g}</b>. {bounds.verdict().capitalize()}.")
-        if not (np.all(np.isfinite(grad_norms)) and np.all(np.isfinite(flow))):
+        radius = _within(self.radius.value, RADIUS_RANGE, "spectral radius")
+        scale = _within(self.input_scale.value, SCALE_RANGE, "input scale")
+        state = spectral_state(self.setup, radius, scale, self.activation.value)
+        self.state = state
+        self.grad_norms, self.jac_norms, self.bounds, self.flow = state.grad_norms, state.jac_norms, state.bounds, state.flow
+        self.spectral_view.value = spectral_html(state.grad_norms, state.jac_norms, state.bounds.singular_values,
+                                                 state.bounds.threshold, state.flow)
+        self.summary.value = (f"||dL_T/dh_1|| / ||dL_T/dh_T|| = <b>{state.ratio:.3g}</b>. "
+                              f"{state.bounds.verdict().capitalize()}.")
+        if not state.finite:
             self.message.warning("Some gradients overflowed to inf: the exploding regime. Clipping (lesson 6) is the cure.")
