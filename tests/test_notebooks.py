@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from rnnviz.lessons import LESSONS
+from rnnviz.lessons import LESSONS, nav_markdown, readme_table
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -32,6 +32,7 @@ def test_notebook_has_a_title_and_only_checked_outputs(path):
 def test_lesson_links_to_index_and_neighbours(lesson):
     nb = json.loads((ROOT / "notebooks" / lesson.notebook).read_text())
     first = "".join(nb["cells"][0]["source"]) + "".join(nb["cells"][1]["source"])
+    assert nav_markdown(lesson) in first.split("\n"), "run python scripts/refresh_notebooks.py --links"
     assert "(index.ipynb)" in first
     if lesson.number < len(LESSONS):
         assert f"({LESSONS[lesson.number].notebook})" in first
@@ -41,6 +42,7 @@ def test_lesson_links_to_index_and_neighbours(lesson):
 
 def test_every_lesson_exists_and_the_readme_lists_it():
     readme = (ROOT / "README.md").read_text()
+    assert f"<!-- lessons -->\n{readme_table()}\n<!-- /lessons -->" in readme, "run python scripts/refresh_notebooks.py --links"
     for lesson in LESSONS:
         assert (ROOT / "notebooks" / lesson.notebook).exists(), f"notebooks/{lesson.notebook} is missing"
         assert f"(notebooks/{lesson.notebook})" in readme, f"README's lesson table lacks {lesson.notebook}"
