@@ -103,7 +103,9 @@ CSS = """
 .rnnviz-guide { background: #f7f7f7; border-left: 4px solid #9ca3af; padding: 6px 10px; font-size: 14px; }
 .rnnviz-app .widget-html, .rnnviz-app .widget-html-content { max-width: 100%; min-width: 0; }
 .rnnviz-stale { opacity: 0.4; filter: grayscale(70%); outline: 2px dashed #D55E00; outline-offset: 2px; }
-/* the notebook's output area must not be a scroll box, or the control bar cannot stay in view */
+/* no box between the control bar and the page's scroll container may scroll itself, or the bar cannot stay in view
+   (ipywidgets' boxes and JupyterLab's output areas are overflow: auto) */
+.rnnviz-app, .rnnviz-app .widget-box:has(.rnnviz-controls), .jp-OutputArea:has(.rnnviz-controls),
 .jp-OutputArea-output:has(.rnnviz-controls), .jp-OutputArea-child:has(.rnnviz-controls) { overflow: visible; }
 </style>
 """
