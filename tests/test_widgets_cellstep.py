@@ -8,7 +8,7 @@ import pytest
 
 from rnnviz.core.losses import softmax_nll
 from rnnviz.viz.cellstep import COLUMNS, display_char, scale_colour
-from rnnviz.viz.svg import matrix, parse_view
+from rnnviz.viz.svg import GREEN, matrix, parse_view
 from rnnviz.widgets.cellstep import (
     MAX_CHARS,
     CellStepApp,
@@ -151,7 +151,7 @@ def test_true_next_character_is_marked_in_the_softmax(app, model):
     for t in (1, 3, 10):
         app.t.value = t
         labels, colors, shown = _softmax(app)
-        green = [i for i, c in enumerate(colors) if c == "#16a34a"]
+        green = [i for i, c in enumerate(colors) if c == GREEN]
         assert len(green) == 1
         label = labels[green[0]]
         assert label.split(" ")[0] == display_char(text[t])  # the character that really comes next
@@ -168,7 +168,7 @@ def test_true_character_outside_the_top_ten_is_added_with_its_rank(model):
         app.t.value = t
         labels, colors, _ = _softmax(app)
         if len(labels) == 11:
-            assert "rank" in labels[-1] and colors[-1] == "#16a34a"
+            assert "rank" in labels[-1] and colors[-1] == GREEN
             break
     else:  # pragma: no cover - the model would have to expect 'z' and 'q'
         pytest.fail("expected an unlikely character outside the top 10")

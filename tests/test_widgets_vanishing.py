@@ -9,7 +9,7 @@ import pytest
 
 from rnnviz.core.diagnostics import gradient_flow, pascanu_bounds, scalar_chain
 from rnnviz.viz.gradients import chain_html, spectral_html
-from rnnviz.viz.svg import MISSING, VIEW_CLASS, marks, matrix, parse_view, scale_colour
+from rnnviz.viz.svg import MISSING, VERMILLION, VIEW_CLASS, marks, matrix, parse_view, scale_colour
 from rnnviz.widgets.vanishing import OneUnitApp, SpectralRadiusApp
 
 
@@ -177,7 +177,7 @@ def test_spectral_radius_slider_changes_all_three_panels():
     assert np.nanmean(after[2]) > np.nanmean(before[2])
     assert not app.bounds.vanishing_guaranteed and "possible" in app.summary.value
     # the bars above 1/gamma are red; none was before
-    red = [el for el in _chart(html, "singular_values").iter("rect") if el.get("fill") == "#dc2626"]
+    red = [el for el in _chart(html, "singular_values").iter("rect") if el.get("fill") == VERMILLION]
     assert len(red) == int(np.sum(after[1] > 1.0)) > 0
 
 

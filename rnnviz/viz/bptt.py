@@ -27,15 +27,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from .svg import VIEW_CLASS, Chart, colourbar, esc, heatmap, nice_ticks, panel, view
+from .svg import (
+    BLUE, DASH, GREEN, GREY, MUTED, ORANGE, PALE, PURPLE, SKY, TEXT, VERMILLION, VIEW_CLASS, Chart, colourbar, esc,
+    heatmap, legend, narrow, nice_ticks, panel, view,
+)
 
 __all__ = [
     "AXES", "NAMES", "WEIGHT_COLORS", "check_html", "dh_limit", "sequence_html", "time_html", "token_label",
     "unit_labels",
 ]
 
-BLUE, ORANGE, GREEN, GREY, RED, LIGHT = "#2563eb", "#ea580c", "#16a34a", "#9ca3af", "#dc2626", "#93c5fd"
-WEIGHT_COLORS = {"W_hh": BLUE, "W_xh": GREEN, "W_hy": "#9333ea"}
+RED = VERMILLION  # the true next token j_t
+#: the colour of each weight's dots in the gradient check
+WEIGHT_COLORS = {"W_hh": BLUE, "W_xh": GREEN, "W_hy": PURPLE}
 
 #: the heatmap rows and columns of each weight: (y labels, x labels, y title, x title)
 AXES = {
@@ -70,12 +74,6 @@ def dh_limit(trace) -> float:
     return 1.1 * _sym(np.abs(trace.dh_output) + np.abs(trace.dh_future), trace.dh)
 
 
-def _swatch(colour: str, text: str, diamond: bool = False) -> str:
-    shape = ("display:inline-block; width:9px; height:9px; transform:rotate(45deg); background:#111827; margin:0 7px 0 3px"
-             if diamond else f"display:inline-block; width:12px; height:12px; background:{colour}; margin-right:6px")
-    return f'<div><span style="{shape}"></span>{text}</div>'
-
-
 # =========================================================================== at time-stamp t
 def time_html(trace, t: int, weight: str) -> str:
     """Everything that moves with the time-stamp ``t`` (1-based, as in the chapter), for ``weight``."""
@@ -94,7 +92,7 @@ def time_html(trace, t: int, weight: str) -> str:
     c = Chart(max(250, 52 + 17 * d), PLOT_HEIGHT, (-0.5, d - 0.5), (-1.05, 1.05), bottom=40)
     c.y_grid([-1, -0.5, 0, 0.5, 1])
     for k, v in enumerate(trace.dY[i]):
-        c.bar(k, 0, v, RED if k == j else GREY, f"token {labels[k]}: dL/dŷ = {v:.3f}", v)
+        c.bar(k, 0, v, RED if k == j else PALE, f"token {labels[k]}: dL/dŷ = {v:.3f}", v)
     c.text(j, trace.dY[i, j], "j<sub>t</sub>", colour=RED, dy=16)
     c.x_labels(labels, size=13 if d <= 16 else 11, bold=j).x_title("token k (j<sub>t</sub>: the true next one)")
     dy_panel = panel(f"dL/dŷ<sub>t</sub> = p̂<sub>t</sub> − onehot(j<sub>t</sub>)<br/>at t = {t}: "
@@ -109,21 +107,22 @@ def time_html(trace, t: int, weight: str) -> str:
     base = np.where(np.sign(future) == np.sign(out), out, 0.0)
     c.group("dh_output")
     for u in range(p):
-        c.bar(u, 0, out[u], LIGHT, f"{units[u]}: {out[u]:.3f} from the output y_t", out[u], width=0.7)
+        c.bar(u, 0, out[u], SKY, f"{units[u]}: {out[u]:.3f} from the output y_t", out[u], width=0.7)
     c.end().group("dh_future")
     for u in range(p):
         c.bar(u, base[u], base[u] + future[u], GREEN, f"{units[u]}: {future[u]:.3f} from t+1", future[u], width=0.7)
     c.end().group("dh_sum")
     for u in range(p):
-        c.point(u, trace.dh[i, u], "#111827", f"{units[u]}: dL/dh_t = {trace.dh[i, u]:.3f}", trace.dh[i, u],
+        c.point(u, trace.dh[i, u], TEXT, f"{units[u]}: dL/dh_t = {trace.dh[i, u]:.3f}", trace.dh[i, u],
                 r=6, shape="diamond")
     c.end()
     c.x_labels(units).x_title("hidden unit")
-    legend = (_swatch(LIGHT, "from y<sub>t</sub>: W<sub>hy</sub><sup>T</sup> dL/dy<sub>t</sub>")
-              + _swatch(GREEN, "from t+1: W<sub>hh</sub><sup>T</sup>(Φ′ ⊙ dL/dh<sub>t+1</sub>)")
-              + _swatch("", "dL/dh<sub>t</sub>, their sum", diamond=True))
+    keys = legend([("from y<sub>t</sub>: W<sub>hy</sub><sup>T</sup> dL/dy<sub>t</sub>", SKY, "bar"),
+                   ("from t+1: W<sub>hh</sub><sup>T</sup>(Φ′ ⊙ dL/dh<sub>t+1</sub>)", GREEN, "bar"),
+                   ("dL/dh<sub>t</sub>, their sum", TEXT, "diamond")])
     dh_panel = panel(f"dL/dh<sub>t</sub> at t = {t}<br/>" + ("(nothing from the future at t = T)" if t == T else
-                                                               "&#8203;"), c.svg("dh"), note=legend)
+                                                               "&#8203;"), c.svg("dh"),
+                     note=narrow(keys, c.width))
 
     # 3. the copy of this time-stamp, on its own scale (the same for every t)
     y_kind, x_kind, y_title, x_title = AXES[weight]
@@ -163,7 +162,7 @@ def sequence_html(trace, t: int, weight: str) -> str:
     c = Chart(70 + step * T, 230, (-0.5, T - 0.5), (0, top), left=52, bottom=40)
     c.y_grid(nice_ticks(0, top, 4)).y_title("−log p̂<sub>t</sub>(j<sub>t</sub>)")
     for s in range(T):
-        c.bar(s, 0, loss[s], ORANGE if s == t - 1 else LIGHT,
+        c.bar(s, 0, loss[s], ORANGE if s == t - 1 else SKY,
               f"t = {s + 1}: {inputs[s]} → {labels[trace.targets[s]]}, loss {loss[s]:.3f}", loss[s])
     c.x_labels(inputs, every=every, bold=t - 1).x_title("time-stamp t (tick: input x<sub>t</sub>)")
     loss_panel = panel(f"loss per time-stamp (total L = {trace.loss:.2f})<br/>&#8203;", c.svg("loss"))
@@ -187,12 +186,11 @@ def sequence_html(trace, t: int, weight: str) -> str:
     c = Chart(max(300, 70 + 10 * T), 230, (0.5, T + 0.5), (-0.05 * top, 1.25 * top), left=52, bottom=40)
     c.y_grid(nice_ticks(0, 1.2 * top, 4)).x_grid(nice_ticks(1, T, 6))
     ts = np.arange(1, T + 1)
-    c.line(ts, gaps, GREY).group("gap")
-    for s in range(T):
-        c.point(s + 1, gaps[s], GREY, f"t = {s + 1}: gap {gaps[s]:.3g}", gaps[s], r=2.5)
+    c.series("gap", ts, gaps, GREY, [f"t = {s + 1}: gap {gaps[s]:.3g}" for s in range(T)], width=1.5, r=2.5,
+             with_x=False, what="gap")
     g = gaps[t - 1]
     gap_text = "gap = 0 ✓" if g < 1e-12 else f"gap = {g:.2f}"
-    c.end().group("gap_now").point(t, g, ORANGE, f"t = {t}: gap {g:.3g}", g, r=6).end()
+    c.group("gap_now").point(t, g, ORANGE, f"t = {t}: gap {g:.3g}", g, r=6).end()
     c.text(t, g, gap_text, colour=ORANGE, anchor="start" if t <= T / 2 else "end", dx=8 if t <= T / 2 else -8, dy=-8,
            bold=True)
     c.x_title("the backward pass has reached t")
@@ -206,7 +204,7 @@ def check_html(result) -> str:
     """The gradient check (``.check`` a GradCheck, ``.analytic`` / ``.numeric`` dicts by weight), or a hint (None)."""
     if result is None:
         # still a view (the same place on the page before and after a check), marked empty: nothing drawn yet
-        return (f'<div class="{VIEW_CLASS}" data-name="check" data-empty="1" style="color:#6b7280; font-size:14px; '
+        return (f'<div class="{VIEW_CLASS}" data-name="check" data-empty="1" style="color:{MUTED}; font-size:14px; '
                 'padding:6px 0">Gradient check: press <b>Run gradient check</b> to compare BPTT with finite differences '
                 "(one dot per weight entry).</div>")
     values = [np.ravel(v) for v in (*result.numeric.values(), *result.analytic.values())]
@@ -214,23 +212,22 @@ def check_html(result) -> str:
     pad = 0.05 * max(hi - lo, 1e-12)
     c = Chart(400, 330, (lo - pad, hi + pad), (lo - pad, hi + pad), left=58, bottom=40)
     c.y_grid(nice_ticks(lo, hi, 5)).x_grid(nice_ticks(lo, hi, 5))
-    c.line([lo, hi], [lo, hi], GREY, width=1, dash="5 4")
+    c.line([lo, hi], [lo, hi], GREY, width=1, dash=DASH)
     counts = []
     for name, colour in WEIGHT_COLORS.items():
         if name not in result.analytic:
             continue
         a, n = np.ravel(result.analytic[name]), np.ravel(result.numeric[name])
-        counts.append(f'<span style="color:{colour}">●</span> {NAMES[name]} ({a.size})')
-        c.group(f"check_{name}")  # the analytic values; the numeric ones are the x positions (in the hover text)
-        for av, nv in zip(a, n):
-            c.point(nv, av, colour, f"{name}: numeric {nv:.6f}, analytic {av:.6f}", av, r=3, opacity=0.75)
-        c.end()
+        counts.append((f"{NAMES[name]} ({a.size})", colour, "point"))
+        # the analytic values; the numeric ones are the x positions (in the hover text)
+        c.points(f"check_{name}", n, a, colour, [f"{name}: numeric {nv:.6f}, analytic {av:.6f}" for av, nv in zip(a, n)],
+                 r=3, opacity=0.75, with_x=False, what=name)
     c.x_title("numeric (finite differences)").y_title("analytic (BPTT)")
     check = result.check
     verdict = (f"<span style='color:{GREEN}'>PASSED</span>" if check.passed
                else f"<span style='color:{RED}'>FAILED</span>")
     per = ", ".join(f"{NAMES[n]} {e:.1e}" for n, e in check.errors.items())
-    note = ("one dot per weight entry, on the dashed diagonal when BPTT agrees with finite differences: "
-            + " &#160; ".join(counts) + f"<br/>relative error per weight: {per}")
+    note = ("one dot per weight entry, on the dashed diagonal when BPTT agrees with finite differences:"
+            + legend(counts) + f"relative error per weight: {per}")
     return view(panel(f"gradient check {verdict}: max relative error {check.max_error:.1e}", c.svg("check"), note=note),
                 name="check")

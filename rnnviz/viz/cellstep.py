@@ -22,11 +22,15 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from .svg import PANEL_CSS, VIEW_CLASS, Chart, colourbar, esc, heatmap, nice_ticks, scale_colour
+from .svg import (
+    BLUE, GREEN, GREY, GRID, MUTED, ORANGE, PALE, PANEL_CSS, TEXT, VIEW_CLASS, Chart, cell_colours, colourbar, esc,
+    heatmap, nice_ticks, scale_colour,
+)
 
 __all__ = ["COLUMNS", "display_char", "now_style", "scale_colour", "sentence_html", "step_html"]
 
-BLUE, GREEN, GREY, LIGHT, ORANGE, DARK = "#2563eb", "#16a34a", "#6b7280", "#d1d5db", "#ea580c", "#111827"
+#: the largest width of the sentence view at its default sizes (it fits a 1024 px projector)
+SENTENCE_WIDTH = 960
 
 #: The column vectors of the update panel, in order: name -> column header.
 COLUMNS = {
@@ -40,11 +44,11 @@ COLUMNS = {
 #: Colour range of the update panel (numbers are printed; beyond +-2 tanh is saturated anyway).
 TERM_RANGE = 2.0
 
-_SHOWN = {" ": "\u2423", "\n": "\u21b5", "<unk>": "\u2047"}  # open box, return arrow, double question mark
+_SHOWN = {" ": "\u2423", "\n": "\u21b5", "<unk>": "unk"}  # open box, return arrow; the unknown token in letters
 
 
 def display_char(token: str) -> str:
-    """A character as a label a student can see: space -> '␣', newline -> '↵'."""
+    """A character as a label a student can see: space -> '␣', newline -> '↵', the unknown token -> 'unk'."""
     return _SHOWN.get(token, token)
 
 
@@ -66,8 +70,9 @@ def sentence_html(H: np.ndarray, inputs: Sequence[str], targets: Sequence[str], 
     x_labels = [display_char(c) if ok else "\u2205" for c, ok in zip(inputs, input_present)]
     y_labels = [display_char(c) for c in targets]
     size = 9 if T > 60 else 11
-    cw = int(np.clip(1000 // max(T, 1), 9, 28))
     left = 52
+    # the states, their colour bar beside them, fit SENTENCE_WIDTH (a longer sentence has narrower columns)
+    cw = int(np.clip((SENTENCE_WIDTH - left - 4 - 6 - 64) // max(T, 1), 9, 28))
     # with a "now" box per column, hidden until now_style shows one
     states = heatmap(H.T, [str(u + 1) for u in range(p)], x_labels, 1.0, name="states", what="h_t", cell=(cw, 9),
                      left=left, y_title="unit", col_size=size, column_boxes="rnnviz-now")
@@ -77,13 +82,12 @@ def sentence_html(H: np.ndarray, inputs: Sequence[str], targets: Sequence[str], 
     c = Chart(left + cw * T + 4, 190, (-0.5, T - 0.5), (0, ymax), left=left, right=4, bottom=36)
     c.y_grid(nice_ticks(0, ymax, 4)).y_title("l<sub>t</sub> (nats)")
     for t in range(T):
-        c.parts.append(f'<rect class="rnnviz-now" data-col="{t + 1}" x="{c.px(t - 0.5):.1f}" y="{c.top}" '
-                       f'width="{cw}" height="{c.height - c.top - c.bottom}" fill="rgba(17,24,39,0.08)" '
-                       f'stroke="{DARK}" stroke-width="1.5"/>')
+        c.rect(t - 0.5, t + 0.5, fill=TEXT, opacity=0.08, stroke=TEXT, stroke_width=1.5, cls="rnnviz-now",
+               data={"col": t + 1})
     c.group("loss")
     for t in range(T):
         ok = bool(target_present[t])
-        c.bar(t, 0, loss[t], BLUE if ok else LIGHT, f"t = {t + 1}: l_t = {loss[t]:.3f}" + ("" if ok else " (not counted)"),
+        c.bar(t, 0, loss[t], BLUE if ok else PALE, f"t = {t + 1}: l_t = {loss[t]:.3f}" + ("" if ok else " (not counted)"),
               loss[t], outline=None if ok else GREY)
     c.end().x_labels(y_labels, size=size)
     n_present = int(np.sum(target_present))
@@ -96,7 +100,7 @@ def sentence_html(H: np.ndarray, inputs: Sequence[str], targets: Sequence[str], 
     return (f'<div class="{VIEW_CLASS} rnnviz-sentence" data-name="sentence" data-view="{esc(view_id)}">{PANEL_CSS}'
             f'<style>.rnnviz-sentence .rnnviz-now{{visibility:hidden}}</style>'
             f'<div class="rnnviz-panel-title" style="text-align:left; min-height:0">{states_title}</div>'
-            f'<div style="display:flex; align-items:flex-start; gap:6px">{states}{colourbar(1.0, title="h<sub>t</sub>", height=9 * p)}</div>'
+            f'<div class="rnnviz-svgs" style="gap:6px">{states}{colourbar(1.0, title="h<sub>t</sub>", height=9 * p)}</div>'
             f'<div class="rnnviz-panel-title" style="text-align:left; min-height:0; margin-top:10px">{loss_title}</div>'
             f"{c.svg('loss_chart')}</div>")
 
@@ -105,12 +109,6 @@ def now_style(view_id: str, t: int) -> str:
     """The CSS that shows the "now" boxes of time-stamp ``t`` (1-based) in the sentence view ``view_id``."""
     return (f'<style>.rnnviz-sentence[data-view="{esc(view_id)}"] .rnnviz-now[data-col="{int(t)}"]'
             "{visibility:visible}</style>")
-
-
-def _cell_colour(v: float, vmax: float) -> tuple[str, str]:
-    """(background, text colour) of a value on the RdBu scale (red positive), as the heatmap draws it."""
-    u = float(np.clip(v / vmax, -1.0, 1.0))
-    return scale_colour((u + 1) / 2), ("#ffffff" if abs(u) > 0.6 else DARK)
 
 
 def top_k(probs: np.ndarray, true_id: int, k: int = 10) -> list[int]:
@@ -140,11 +138,14 @@ def step_html(t: int, x: np.ndarray, terms: Mapping[str, np.ndarray], probs: np.
     title = (f"x<sub>{t}</sub> = one-hot of '{esc(display_char(x_char))}' (d = {len(x)}): it selects column {j + 1} of "
              f"W<sub>xh</sub>" if input_present and j is not None else
              f"x<sub>{t}</sub> is <b>absent</b>: x<sub>{t}</sub> = 0, so W<sub>xh</sub> x<sub>{t}</sub> = 0")
+    def col_width(c: str) -> int:  # a column holds its label: 'unk' needs three letters
+        return 11 if len(display_char(c)) == 1 else 6 * len(display_char(c)) + 2
+
     strip = "".join(
-        f'<td title="{esc(display_char(c))}: {x[i]:.0f}" style="background:{DARK if x[i] else "#f3f4f6"}; '
-        f'width:11px; height:22px; padding:0; border:1px solid #fff"></td>' for i, c in enumerate(tokens))
+        f'<td title="{esc(display_char(c))}: {x[i]:.0f}" style="background:{TEXT if x[i] else GRID}; '
+        f'width:{col_width(c)}px; height:22px; padding:0; border:1px solid #fff"></td>' for i, c in enumerate(tokens))
     chars = "".join(
-        f'<td style="padding:0; text-align:center; font-size:10px; {"font-weight:bold" if i == j else "color:#555"}">'
+        f'<td style="padding:0; text-align:center; font-size:10px; {"font-weight:bold" if i == j else f"color:{MUTED}"}">'
         f"{esc(display_char(c))}</td>" for i, c in enumerate(tokens))
     onehot = (f'<div class="rnnviz-step-title">{title}</div><table class="rnnviz-onehot" '
               f'style="border-collapse:collapse; table-layout:fixed"><tr>{strip}</tr><tr>{chars}</tr></table>')
@@ -157,15 +158,15 @@ def step_html(t: int, x: np.ndarray, terms: Mapping[str, np.ndarray], probs: np.
         cells = []
         for name in COLUMNS:
             v = float(terms[name][u])
-            bg, fg = _cell_colour(v, TERM_RANGE)
+            bg, fg = cell_colours(v, TERM_RANGE)
             cells.append(f'<td title="{esc(name)}, unit {u + 1}: {v:.4f}" data-v="{v!r}" style="background:{bg}; color:{fg}; '
                          f'padding:0 8px; text-align:right; border:1px solid #fff">{v:.2f}</td>')
-        style = ' style="outline:2.5px solid #111827; outline-offset:-1px"' if boxed else ""
-        rows.append(f'<tr{style}><td style="padding:0 6px; color:#555; text-align:right">{u + 1}</td>'
+        style = f' style="outline:2.5px solid {TEXT}; outline-offset:-1px"' if boxed else ""
+        rows.append(f'<tr{style}><td style="padding:0 6px; color:{MUTED}; text-align:right">{u + 1}</td>'
                     + "".join(cells) + "</tr>")
     update = (f'<div class="rnnviz-step-title">the update at t = {t}, one row per hidden unit (unit {unit} boxed)</div>'
               '<table class="rnnviz-update" style="border-collapse:collapse; font-size:12px; line-height:1.25; '
-              f'font-variant-numeric:tabular-nums"><tr><th style="font-weight:normal; color:#555">unit</th>{head}</tr>'
+              f'font-variant-numeric:tabular-nums"><tr><th style="font-weight:normal; color:{MUTED}">unit</th>{head}</tr>'
               + "".join(rows) + "</table>")
     # 3. the softmax: the top k, the true next character in green
     order = top_k(probs, true_id, top_k_shown)

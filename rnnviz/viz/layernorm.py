@@ -25,15 +25,18 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .gradients import BLUE, GREY, ORANGE, RED, _curve, _fit, _missing_note, for_log_axis, time_ticks
-from .svg import PANEL_CSS, VIEW_CLASS, Chart, colour_of, esc, fmt, legend, log_range, nice_ticks, panel, view
+from .gradients import _curve, _fit, _missing_note, for_log_axis, time_ticks
+from .svg import (
+    BLUE, DASH, DOT, GREY, GRID, MUTED, ORANGE, PALE, PANEL_CSS, VERMILLION, VIEW_CLASS, Chart, colour_of, esc, fmt,
+    legend, log_range, nice_ticks, panel, view,
+)
 
 __all__ = ["SATURATED", "SequenceTrace", "StepNumbers", "sequence_html", "step_html", "training_html"]
 
 #: tanh'(.) below this counts as saturated: the unit passes on less than 5 % of the gradient reaching it
 SATURATED = 0.05
-STEP_W, STEP_H = 172, 190  # px, each stage's chart
-SEQ_W, SEQ_H = 350, 290  # px, each chart of the sequence view
+STEP_W, STEP_H = 150, 190  # px, each stage's chart: six in a row fit a 1024 px projector
+SEQ_W, SEQ_H = 300, 290  # px, each chart of the sequence view: three in a row fit a 1024 px projector
 #: the colour of each network in the sequence view (and of each row's title in the step view)
 CELL_COLOURS = {"vanilla": BLUE, "layernorm": ORANGE}
 
@@ -72,25 +75,20 @@ def _stage(values: np.ndarray, name: str, what: str, top: float, *, guides: tupl
     c = Chart(STEP_W, STEP_H, (-0.5, p - 0.5), (-top, top), left=42, bottom=36, top=10)
     c.y_grid(nice_ticks(-top, top, 4))
     for g in guides:
-        y = c.py(g)
-        c.parts.append(f'<line x1="{c.left}" x2="{c.width - c.right}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GREY}" '
-                       'stroke-dasharray="4 3"/>')
+        c.hline(g, colour=GREY, dash=DOT, width=1)
     c.group(name)
     for i, v in enumerate(values):
         fill = colour(v) if colour is not None else colour_of(v, top)
-        c.bar(i, 0, v, fill, f"unit {i + 1}: {what} = {fmt(v, 4)}", v, width=0.7, outline="#9ca3af")
+        c.bar(i, 0, v, fill, f"unit {i + 1}: {what} = {fmt(v, 4)}", v, width=0.7, outline=PALE)
     c.end()
     if line is not None:
-        y = c.py(line)
-        c.parts.append(f'<g data-name="{esc(name)}_line"><line x1="{c.left}" x2="{c.width - c.right}" y1="{y:.1f}" '
-                       f'y2="{y:.1f}" stroke="{RED}" stroke-width="2" stroke-dasharray="6 3" data-v="{float(line)!r}">'
-                       f"<title>{esc(line_label)} = {esc(fmt(line, 4))}</title></line></g>")
+        c.hline(line, colour=VERMILLION, dash=DASH, width=2, name=f"{name}_line", tip=f"{line_label} = {fmt(line, 4)}")
     c.x_labels([str(i + 1) for i in range(p)], every=1 if p <= 12 else 2).x_title("unit i")
     return c.svg(f"{name}_chart")
 
 
 def _slope_colour(v: float) -> str:
-    return RED if v < SATURATED else GREY
+    return VERMILLION if v < SATURATED else GREY
 
 
 def _stage_panel(title: str, svg: str) -> str:
@@ -100,7 +98,7 @@ def _stage_panel(title: str, svg: str) -> str:
 
 def _arrow(text: str) -> str:
     return (f'<div class="rnnviz-panel" style="grid-column: span 3; align-self:center; text-align:center; '
-            f'color:#6b7280; font-size:14px">{text}</div>')
+            f'color:{MUTED}; font-size:14px">{text}</div>')
 
 
 def step_html(n: StepNumbers, gamma: np.ndarray, beta: np.ndarray) -> str:
@@ -138,7 +136,7 @@ def step_html(n: StepNumbers, gamma: np.ndarray, beta: np.ndarray) -> str:
         c.end()
         for i, v in enumerate(values):  # a saturated unit's bar is too short to see: a red dot at its foot
             if v < SATURATED:
-                c.parts.append(f'<circle cx="{c.px(i):.1f}" cy="{c.py(0) - 5:.1f}" r="4" fill="{RED}"/>')
+                c.point(i, 0.05, VERMILLION, r=4)
         c.x_labels([str(i + 1) for i in range(p)], every=1 if p <= 12 else 2).x_title("unit i")
         return c.svg(f"{name}_chart")
 
@@ -147,7 +145,7 @@ def step_html(n: StepNumbers, gamma: np.ndarray, beta: np.ndarray) -> str:
                      _stage(a, "a_vanilla", "a_t", top_a)),
         _arrow("no normalization:<br/>a<sub>t</sub> goes straight into tanh &#8594;"),
         _stage_panel("h<sub>t</sub> = tanh(a<sub>t</sub>)", h_stage(hv, "h_vanilla")),
-        _stage_panel("tanh′ = 1 − h<sub>t</sub><sup>2</sup> <span style='color:#dc2626'>(red: saturated)</span>",
+        _stage_panel(f"tanh′ = 1 − h<sub>t</sub><sup>2</sup> <span style='color:{VERMILLION}'>(red: saturated)</span>",
                      d_stage(dv, "dphi_vanilla")),
     ]
     normed = [
@@ -179,8 +177,8 @@ def step_html(n: StepNumbers, gamma: np.ndarray, beta: np.ndarray) -> str:
             a[i], centered[i], z[i], gamma[i], beta[i], s[i], hl[i], dl[i], hv[i], dv[i])) + "</tr>" for i in range(p))
     table = ('<table class="rnnviz-numbers" style="border-collapse:collapse; font-size:13.5px; '
              'font-variant-numeric:tabular-nums"><thead><tr>' + head + "</tr></thead><tbody>" + body + "</tbody></table>")
-    css = ("<style>.rnnviz-view .rnnviz-numbers td, .rnnviz-view .rnnviz-numbers th{padding:2px 10px; "
-           "text-align:right; border-bottom:1px solid #e5e7eb}</style>")
+    css = ("<style>.rnnviz-view .rnnviz-numbers td, .rnnviz-view .rnnviz-numbers th{padding:2px 8px; "
+           f"text-align:right; border-bottom:1px solid {GRID}}}</style>")
     return (f'<div class="{VIEW_CLASS}" data-name="step">{PANEL_CSS}{css}'
             # one grid for both rows: h_t and tanh' of the two cells sit in the same columns
             + '<div style="display:grid; grid-template-columns:repeat(6, auto); gap:4px 10px; justify-content:start; '
@@ -194,7 +192,7 @@ def step_html(n: StepNumbers, gamma: np.ndarray, beta: np.ndarray) -> str:
 # =========================================================================== a sequence
 #: how each network is named in hover texts and notes, and how its curve is dashed
 LABELS = {"vanilla": "vanilla", "layernorm": "layer norm"}
-DASHES = {"vanilla": "5 3", "layernorm": None}
+DASHES = {"vanilla": DASH, "layernorm": None}
 
 
 def _log_panel(title: str, name: str, series: dict[str, np.ndarray], tip: str, y_title: str, note: str = "", *,
@@ -252,7 +250,7 @@ def training_html(vanilla, layernorm) -> str:
     """
     runs = {kind: r for kind, r in (("vanilla", vanilla), ("layernorm", layernorm)) if r is not None and len(r.losses)}
     if not runs:
-        return (f'<div class="{VIEW_CLASS}" data-name="training" data-empty="1" style="color:#6b7280; font-size:15px; '
+        return (f'<div class="{VIEW_CLASS}" data-name="training" data-empty="1" style="color:{MUTED}; font-size:15px; '
                 'padding:10px 0">The loss and the gradient norm of every step: press <b>train both</b> above to '
                 "draw them.</div>")
     keys = legend([(LABELS[kind], CELL_COLOURS[kind], "dash" if DASHES[kind] else "line") for kind in runs])

@@ -32,7 +32,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .svg import GRID, MUTED, TEXT, Chart, colour_of, colourbar, esc, legend, markup, nice_ticks, panel, view
+from .svg import (
+    BLUE, DASH, DOT, GREEN, GREY, GRID, MUTED, ORANGE, PANEL_CSS, PURPLE, SKY, TEXT, VERMILLION, VIEW_CLASS, Chart,
+    colourbar, esc, heatmap, label_room, legend, narrow, nice_ticks, panel, shade, tint, view,
+)
 
 __all__ = [
     "SLOTS_VIEW_CLASS",
@@ -43,75 +46,20 @@ __all__ = [
     "training_html",
 ]
 
-A_COLOR, B_COLOR = "#7c3aed", "#0d9488"  # sentence A, sentence B
-BOW_COLOR, RNN_COLOR, GREY = "#ea580c", "#2563eb", "#6b7280"
+A_COLOR, B_COLOR = PURPLE, GREEN  # sentence A, sentence B
+BOW_COLOR, RNN_COLOR = ORANGE, BLUE  # the bag of words (dashed lines, diamonds), the RNN (solid lines, circles)
 SLOT_EMPTY, SLOT_FILLED, SLOT_DROPPED = 0, 1, 2
 #: colours of the fixed-input slots: empty (missing input), filled, a word with no slot (lost)
-SLOT_COLOR = {SLOT_EMPTY: "#e5e7eb", SLOT_FILLED: "#bfdbfe", SLOT_DROPPED: "#fca5a5"}
+SLOT_COLOR = {SLOT_EMPTY: GRID, SLOT_FILLED: tint(SKY, 0.55), SLOT_DROPPED: tint(VERMILLION, 0.6)}
 _SLOT_NAMES = {SLOT_EMPTY: "empty", SLOT_FILLED: "filled", SLOT_DROPPED: "lost"}  # CSS classes rnnviz-slot-*
-CHAR_PX = 7.6  # about the width of a character of a 13 px label
 PLOT_HEIGHT = 260  # px, the bar and line charts
-
-
-# =========================================================================== helpers (generic)
-def _narrow(html_text: str, width: int) -> str:
-    """A panel note no wider than its chart: a long legend wraps instead of widening the panel."""
-    return f'<div style="max-width:{int(width)}px">{html_text}</div>'
-
-
-def word_label_room(words: Sequence[str], step: float) -> tuple[int, int]:
-    """How far labels of these ``words``, ``step`` px apart, must turn to read apart (0, 45 or 90 degrees), and the px
-    they need below the axis. Generic: a candidate for :mod:`rnnviz.viz.svg` (``Chart.x_labels`` shrinks a long label
-    instead, which a word of 8 letters in a 16 px column cannot afford)."""
-    longest = max((len(w) for w in words), default=1)
-    if step >= CHAR_PX * longest + 6:
-        return 0, 18
-    if step >= 20:  # slanted lines of 13 px type lie step * sin(45) >= 14 px apart
-        return 45, int(0.72 * CHAR_PX * longest) + 14
-    return 90, int(0.9 * CHAR_PX * longest) + 12
-
-
-def word_labels(parts: list, xs: Sequence[float], y: float, words: Sequence[str], *, angle: int) -> None:
-    """Category labels (escaped, class ``rnnviz-word``) at the pixel columns ``xs``, their tops at row ``y``: level, or
-    turned by ``angle`` degrees (anchored at their end under the column; see :func:`word_label_room`).
-    Generic: a candidate for :mod:`rnnviz.viz.svg`."""
-    for x, w in zip(xs, words):
-        if angle:
-            ax, ay = (x + 4, y + 6) if angle == 45 else (x + 4, y + 2)
-            parts.append(f'<text class="rnnviz-word" x="{ax:.1f}" y="{ay:.1f}" text-anchor="end" fill="{TEXT}" '
-                         f'transform="rotate(-{angle} {ax:.1f} {ay:.1f})">{esc(w)}</text>')
-        else:
-            parts.append(f'<text class="rnnviz-word" x="{x:.1f}" y="{y + 11:.1f}" text-anchor="middle" fill="{TEXT}">'
-                         f"{esc(w)}</text>")
-
-
-def _chance_line(c: Chart, x0: float, x1: float, y: float, tip: str) -> Chart:
-    """A dashed reference line at ``y`` with a hover strip that carries its value (group ``chance``)."""
-    c.group("chance")
-    c.line([x0, x1], [y, y], GREY, width=1.5, dash="6 4")
-    c.parts.append(f'<rect x="{c.left}" y="{c.py(y) - 4:.1f}" width="{c.width - c.left - c.right}" height="8" '
-                   f'fill="{GREY}" fill-opacity="0" data-v="{float(y)!r}"><title>{esc(tip)}</title></rect>')
-    return c.end()
-
-
-def _points(c: Chart, name: str, xs, ys, colour: str, tips: Sequence[str], *, shape: str = "circle",
-            r: float = 4.0) -> Chart:
-    """A line through the points and, in group ``name``, a hover mark per point (``data-x`` = x, ``data-v`` = y)."""
-    c.line(xs, ys, colour, width=2)
-    c.group(name)
-    for x, y, tip in zip(xs, ys, tips):
-        n = len(c.parts)
-        c.point(x, y, colour, tip, y, r=r, shape=shape)
-        if len(c.parts) > n:  # drawn: say where
-            c.parts[-1] = c.parts[-1].replace(" data-v=", f' data-x="{float(x)!r}" data-v=', 1)
-    return c.end()
 
 
 # =========================================================================== two sentences
 def _count_chart(shown: Sequence[str], counts_a: np.ndarray, counts_b: np.ndarray) -> str:
     n = len(shown)
     step = float(np.clip(360 / max(n, 1), 22, 48))
-    angle, room = word_label_room(shown, step)
+    angle, room = label_room(shown, step)
     top = max(2.0, float(max(counts_a.max(initial=0), counts_b.max(initial=0))))
     c = Chart(int(58 + step * n + 12), PLOT_HEIGHT - 18 + room, (-0.5, n - 0.5), (0, top * 1.12), left=50, right=12,
               bottom=room + 18)
@@ -124,7 +72,7 @@ def _count_chart(shown: Sequence[str], counts_a: np.ndarray, counts_b: np.ndarra
             c.bar(i + dx, 0, v, colour, f"sentence {who}: '{w}' occurs {v:g} time{'s' if v != 1 else ''}", v,
                   width=0.38)
         c.end()
-    word_labels(c.parts, [c.px(i) for i in range(n)], c.height - c.bottom + 3, shown, angle=angle)
+    c.x_labels(shown, angle=angle, cls="rnnviz-word", fit=False)
     c.x_title("word").y_title("count c<sub>v</sub>")
     return c.svg("counts")
 
@@ -153,36 +101,11 @@ def _unrolled_map(states: np.ndarray, words: Sequence[str], who: str, *, name: s
     """
     z = np.asarray(states, dtype=float).T  # (H, T)
     H, T = z.shape
-    cw, ch = cell
-    angle, room = word_label_room(words, cw)
-    left, top = 46, 26
-    width, height = left + cw * max(columns, T) + 10, top + ch * H + room + 20
-    parts = []
-    for i in range(H):
-        for j in range(T):
-            v = z[i, j]
-            parts.append(f'<rect x="{left + j * cw}" y="{top + i * ch}" width="{cw}" height="{ch}" '
-                         f'fill="{colour_of(v, 1.0)}" data-v="{float(v)!r}"><title>sentence {who}, after '
-                         f"'{esc(words[j])}' (t = {j + 1}): unit {i + 1} = {v:.3f}</title></rect>")
-    parts.append(f'<rect x="{left}" y="{top}" width="{cw * T}" height="{ch * H}" fill="none" stroke="{GRID}"/>')
-    if T:
-        x_last = left + (T - 1) * cw
-        parts.append(f'<rect x="{x_last - 1}" y="{top - 1}" width="{cw + 2}" height="{ch * H + 2}" fill="none" '
-                     f'stroke="{TEXT}" stroke-width="2"/>'
-                     f'<text x="{x_last + cw / 2:.1f}" y="{top - 12}" text-anchor="middle" fill="{TEXT}">'
-                     f"{markup('h<sub>T</sub>')}</text>")
-    every = 1 if ch >= 12 else 2
-    for i in range(0, H, every):
-        parts.append(f'<text x="{left - 5}" y="{top + i * ch + ch / 2 + 4:.1f}" text-anchor="end" fill="{TEXT}">'
-                     f"{i + 1}</text>")
-    word_labels(parts, [left + j * cw + cw / 2 for j in range(T)], top + ch * H + 3, words, angle=angle)
-    parts.append(f'<text transform="translate(12 {top + ch * H / 2:.1f}) rotate(-90)" text-anchor="middle" '
-                 f'fill="{MUTED}">unit</text>'
-                 f'<text x="{left + cw * max(columns, T) / 2:.1f}" y="{height - 4}" text-anchor="middle" fill="{MUTED}">'
-                 f"{markup('time-stamp t: the word read')}</text>")
-    return (f'<svg data-name="{esc(name)}" data-rows="{H}" data-cols="{T}" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}" font-size="13" style="display:block; overflow:visible">'
-            + "".join(parts) + "</svg>")
+    return heatmap(z, [str(i + 1) for i in range(H)], list(words), 1.0, name=name, cell=cell, left=46, right=10,
+                   frame_cols=columns, col_angle="auto", col_class="rnnviz-word", row_size=13,
+                   outline_col=T - 1, outline_label="h<sub>T</sub>", y_title="unit",
+                   x_title="time-stamp t: the word read",
+                   tip=lambda i, j, v: f"sentence {who}, after '{words[j]}' (t = {j + 1}): unit {i + 1} = {v:.3f}")
 
 
 def compare_html(words_a: Sequence[str], words_b: Sequence[str], shown_words: Sequence[str], counts_a, counts_b,
@@ -242,8 +165,7 @@ def slot_layout(lengths: Sequence[int], slots: int) -> np.ndarray:
     return out
 
 
-_END = "#dc2626"  # the end of the input layer
-VIEW_CLASS = "rnnviz-view"  # a view rnnviz draws itself (browser tests and bench_app look for it)
+_END = VERMILLION  # the end of the input layer
 #: CSS class of the ``ipywidgets.HTML`` that shows :func:`slots_html`: its content then keeps the widget's width
 #: (an HTML widget's content is as wide as its text by default) and a long row scrolls inside its own box
 SLOTS_VIEW_CLASS = "rnnviz-slots-view"
@@ -254,10 +176,7 @@ _SLOTS_CSS = (
     ".rnnviz-slots{font-size:15px; line-height:1.4; border:1px solid #e5e7eb; border-radius:6px; padding:6px 10px;"
     " margin:6px 0}"
     ".rnnviz-slots-title{font-size:16px}"
-    ".rnnviz-slots-legend{font-size:14px; margin:2px 0 4px 0}"
-    ".rnnviz-slots-legend i{display:inline-block; width:1.1em; height:1.1em; vertical-align:-0.2em; border-radius:3px;"
-    " margin:0 4px 0 14px}"
-    ".rnnviz-slots-legend i:first-child{margin-left:0}"
+    ".rnnviz-slots .rnnviz-legend{font-size:14px; margin:2px 0 4px 0}"
     ".rnnviz-slots-scroll{overflow-x:auto; max-width:100%}"
     ".rnnviz-slots table{border-collapse:separate; border-spacing:4px; font-size:15px}"
     ".rnnviz-slots th{font-weight:normal; color:#374151; white-space:nowrap}"
@@ -265,9 +184,10 @@ _SLOTS_CSS = (
     ".rnnviz-slots th.rnnviz-row{text-align:left; padding-right:10px}"
     ".rnnviz-slot span{display:block; padding:5px 9px; border-radius:5px; text-align:center; white-space:nowrap;"
     " min-width:2.6em}"
-    f".rnnviz-slot-filled span{{background:{SLOT_COLOR[SLOT_FILLED]}; color:#111827}}"
-    f".rnnviz-slot-empty span{{background:{SLOT_COLOR[SLOT_EMPTY]}; color:#4b5563; font-style:italic}}"
-    f".rnnviz-slot-lost span{{background:{SLOT_COLOR[SLOT_DROPPED]}; color:#7f1d1d; text-decoration:line-through}}"
+    f".rnnviz-slot-filled span{{background:{SLOT_COLOR[SLOT_FILLED]}; color:{TEXT}}}"
+    f".rnnviz-slot-empty span{{background:{SLOT_COLOR[SLOT_EMPTY]}; color:{MUTED}; font-style:italic}}"
+    f".rnnviz-slot-lost span{{background:{SLOT_COLOR[SLOT_DROPPED]}; color:{shade(VERMILLION, 0.55)}; "
+    "text-decoration:line-through}"
     f".rnnviz-slot-end{{border-left:3px dashed {_END}; padding:0; width:0}}"
     "</style>"
 )
@@ -320,14 +240,13 @@ def slots_html(words_a: Sequence[str], words_b: Sequence[str], slots: int) -> st
         label = (f'<th class="rnnviz-row"><b style="color:{color}">{name}</b> '
                  f'{n} word{"s" if n != 1 else ""}: {status}</th>')
         rows.append("<tr>" + label + "".join(_slot_cell(name, j, words, grid[i, j]) for j in range(P)) + "</tr>")
-    legend = (f'<i style="background:{SLOT_COLOR[SLOT_FILLED]}"></i>word in a slot'
-              f'<i style="background:{SLOT_COLOR[SLOT_EMPTY]}"></i>empty slot: a missing input'
-              f'<i style="background:{SLOT_COLOR[SLOT_DROPPED]}"></i>word with no slot: lost'
-              f'<i style="width:0; border-left:3px dashed {_END}; border-radius:0"></i>end of the input layer')
-    return (_SLOTS_CSS + f'<div class="rnnviz-slots {VIEW_CLASS}" data-name="slots">'
+    keys = legend([("word in a slot", SLOT_COLOR[SLOT_FILLED], "box"), ("empty slot: a missing input",
+                                                                         SLOT_COLOR[SLOT_EMPTY], "box"),
+                   ("word with no slot: lost", SLOT_COLOR[SLOT_DROPPED], "box"), ("end of the input layer", _END, "vdash")])
+    return (_SLOTS_CSS + f'<div class="rnnviz-slots {VIEW_CLASS}" data-name="slots">{PANEL_CSS}'
             f'<div class="rnnviz-slots-title"><b>A conventional network with {slots} input slots</b>: one word per '
             "slot, a fixed number of inputs whatever the sentence's length</div>"
-            f'<div class="rnnviz-slots-legend">{legend}</div>'
+            f"{keys}"
             '<div class="rnnviz-slots-scroll"><table>' + "".join(rows) + "</table></div></div>")
 
 
@@ -352,31 +271,20 @@ def training_html(steps: Sequence[float], acc_bow: Sequence[float], acc_rnn: Seq
     c = Chart(400, PLOT_HEIGHT + 20, (-0.03 * right, 1.03 * right), (0, 1.05), left=56, right=14, bottom=40)
     _percent_axis(c)
     c.x_grid([t for t in nice_ticks(0, right, 6) if t <= right])
-    _chance_line(c, c.x0, c.x1, 0.5, "chance: 50% (each held-out pair has one sentence of each class)")
-    _points(c, "acc_bow", xs, bow, BOW_COLOR,
-            [f"bag of words, step {int(s)}: held-out accuracy {a:.1%}" for s, a in zip(xs, bow)], shape="diamond",
-            r=5.5)
-    _points(c, "acc_rnn", xs, rnn, RNN_COLOR,
-            [f"RNN, step {int(s)}: held-out accuracy {a:.1%}" for s, a in zip(xs, rnn)], r=3.5)
+    c.hline(0.5, colour=GREY, dash=DOT, name="chance",
+            tip="chance: 50% (each held-out pair has one sentence of each class)")
+    c.series("acc_bow", xs, bow, BOW_COLOR, [f"bag of words, step {int(s)}: held-out accuracy {a:.1%}"
+                                             for s, a in zip(xs, bow)], shape="diamond", r=5.5, dash=DASH,
+             what="bag of words")
+    c.series("acc_rnn", xs, rnn, RNN_COLOR, [f"RNN, step {int(s)}: held-out accuracy {a:.1%}" for s, a in zip(xs, rnn)],
+             r=3.5, what="RNN")
     c.x_title("training step").y_title("held-out accuracy")
     done = int(xs.max(initial=0))
     state = (f"training … step {done} of {int(right)}" if running else
              "untrained: the points at step 0" if done == 0 else f"after {done} steps")
-    keys = legend([("bag of words", BOW_COLOR, "line"), ("RNN", RNN_COLOR, "line"), ("chance (50%)", GREY, "dash")])
+    keys = legend([("bag of words", BOW_COLOR, "dash"), ("RNN", RNN_COLOR, "line"), ("chance (50%)", GREY, "dot")])
     return view(panel(f"1. held-out accuracy during training<br/>{state}", c.svg("accuracy"),
-                      note=_narrow(keys, c.width)), name="training")
-
-
-def _class_labels(c: Chart, names: Sequence[str]) -> None:
-    """Class names under the bars, on two lines when long ("animal acts" / "on person")."""
-    y = c.height - c.bottom + 16
-    for i, name in enumerate(names):
-        words = str(name).split()
-        lines = [" ".join(words[: (len(words) + 1) // 2]), " ".join(words[(len(words) + 1) // 2:])]
-        lines = [s for s in lines if s] if len(str(name)) > 14 else [str(name)]
-        spans = "".join(f'<tspan x="{c.px(i):.1f}" dy="{0 if k == 0 else 15}">{esc(s)}</tspan>'
-                        for k, s in enumerate(lines))
-        c.parts.append(f'<text x="{c.px(i):.1f}" y="{y}" text-anchor="middle" fill="{TEXT}">{spans}</text>')
+                      note=narrow(keys, c.width)), name="training")
 
 
 def probe_html(class_names: Sequence[str], p_bow, p_rnn, history_texts: Sequence[str], history_bow,
@@ -401,11 +309,11 @@ def probe_html(class_names: Sequence[str], p_bow, p_rnn, history_texts: Sequence
         c.end()
         for k, v in enumerate(p):
             c.text(k + dx, v, f"{v:.2f}", colour=colour, dy=-5)
-    _class_labels(c, class_names)
+    c.x_labels(list(class_names), lines=2, fit=False)
     c.y_title("probability")
     keys = legend([("bag of words", BOW_COLOR, "bar"), ("RNN", RNN_COLOR, "bar")])
     probs = panel("2. probe: each model's class probabilities<br/>of the sentence in the box", c.svg("probs"),
-                  note=_narrow(keys, c.width))
+                  note=narrow(keys, c.width))
     # P(class 1) after each shuffle
     n = len(history_texts)
     c = Chart(376, PLOT_HEIGHT + 20, (-0.4, max(n - 1, 1) + 0.4), (-0.04, 1.04), left=58, right=14, bottom=40)
@@ -413,13 +321,13 @@ def probe_html(class_names: Sequence[str], p_bow, p_rnn, history_texts: Sequence
     every = max(1, math.ceil(n / 12))
     c.x_grid(list(range(0, max(n, 2), every)))
     xs = np.arange(n, dtype=float)
-    for name, who, colour, values, shape, r in (("history_bow", "bag of words", BOW_COLOR, hb, "diamond", 6.0),
-                                                ("history_rnn", "RNN", RNN_COLOR, hr, "circle", 4.0)):
-        _points(c, name, xs, values, colour,
-                [f"{who}, shuffle {k}: “{t}”: P({class_names[1]}) = {v:.3f}"
-                 for k, (t, v) in enumerate(zip(history_texts, values))], shape=shape, r=r)
+    for name, who, colour, values, shape, r, dash in (("history_bow", "bag of words", BOW_COLOR, hb, "diamond", 6.0, DASH),
+                                                      ("history_rnn", "RNN", RNN_COLOR, hr, "circle", 4.0, None)):
+        c.series(name, xs, values, colour, [f"{who}, shuffle {k}: “{t}”: P({class_names[1]}) = {v:.3f}"
+                                            for k, (t, v) in enumerate(zip(history_texts, values))],
+                 shape=shape, r=r, dash=dash, what=who)
     c.x_title("shuffle (0 = the sentence as first probed)").y_title(f"P({esc(class_names[1])})")
-    keys = legend([("bag of words", BOW_COLOR, "line"), ("RNN", RNN_COLOR, "line")])
+    keys = legend([("bag of words", BOW_COLOR, "dash"), ("RNN", RNN_COLOR, "line")])
     history = panel(f"3. probe: P({esc(class_names[1])})<br/>after each shuffle", c.svg("history"),
-                    note=_narrow(keys, c.width))
+                    note=narrow(keys, c.width))
     return view(probs, history, name="probe")

@@ -1,8 +1,8 @@
 """The folded and the unrolled recurrent network, drawn as one SVG (lesson 3).
 
 Pure functions over the graph description of :mod:`rnnviz.core.graph`: :func:`unrolling_svg`
-returns the whole picture as HTML (an ``<svg>`` in a scroll box, and its legend), which the app
-shows in an ``ipywidgets.HTML``. :func:`positions`, :func:`edge_path`, :func:`labelled_edges`
+returns the whole picture as HTML (an SVG drawn on a :class:`rnnviz.viz.svg.Canvas`, in a scroll box,
+and its legend), which the app shows in an ``ipywidgets.HTML``. :func:`positions`, :func:`edge_path`, :func:`labelled_edges`
 and :func:`node_colours` are the geometry and the colouring, kept separate so they can be
 tested without a picture.
 
@@ -10,18 +10,18 @@ Why SVG and not plotly: plotly's widget redraws a *whole* figure on every update
 ``layoutReplot``; this picture as a plotly figure took 48-63 ms per move of T in a bare page and
 about twice that in the Voila page, measured 2026-11-26, see :mod:`rnnviz.viz.live`). The browser
 swaps an HTML widget's SVG in a few milliseconds. Hovering a node or an edge shows what it is
-(an SVG ``<title>``); a node is selected with the app's "select" list, not by clicking.
+(an SVG title); a node is selected with the app's "select" list, not by clicking.
 
 Edges are drawn in the colour of their *role* (W_xh, W_hh, W_hy): every copy of a shared
-matrix looks the same. An arrowhead (an SVG ``<marker>``) part-way along each edge shows its
+matrix looks the same. An arrowhead (an SVG marker) part-way along each edge shows its
 direction.
 
 Conventions the tests and the browser tests rely on: the root has the class ``rnnviz-view``
 (:data:`rnnviz.viz.svg.VIEW_CLASS`); the markup is well-formed XML (``xml.etree`` reads it back);
-every node is a ``<g>`` with ``data-node`` (its name) and ``data-v`` (its time-stamp t, 0 in the
-folded picture) holding a ``<circle>``; every edge is a ``<path>`` with ``data-src``, ``data-dst``,
-``data-role`` and, on a highlighted path, ``data-hot="1"``; the two panels are
-``<g data-name="folded">`` and ``<g data-name="unrolled">``. Text from the student (the words)
+every node is a group with ``data-node`` (its name) and ``data-v`` (its time-stamp t, 0 in the
+folded picture) holding a circle; every edge is a path with ``data-src``, ``data-dst``,
+``data-role`` and, on a highlighted path, ``data-hot="1"``; the two panels are the groups
+``data-name="folded"`` and ``data-name="unrolled"``. Text from the student (the words)
 is escaped.
 """
 
@@ -33,7 +33,10 @@ import re
 from collections.abc import Sequence
 
 from ..core.graph import Edge, Graph, Node, Reach
-from .svg import VIEW_CLASS, esc
+from .svg import (
+    BLUE, GREEN, MUTED, ORANGE, PALE, PANEL_CSS, PURPLE, SKY, TEXT, VERMILLION, VIEW_CLASS, Canvas, esc, legend,
+    path_data, shade, tint,
+)
 
 __all__ = [
     "COLOURS",
@@ -44,13 +47,13 @@ __all__ = [
     "unrolling_svg",
 ]
 
-#: Role colours of the edges; node fills by kind; the selection.
+#: Role colours of the edges (blue, orange, purple); node fills by kind; the selection (red) and its reach (amber).
 COLOURS = {
-    "W_xh": "#0284c7", "W_hh": "#ea580c", "W_hy": "#7c3aed",
-    "x": "#dbeafe", "h": "#ccfbf1", "y": "#ede9fe",
-    "x_line": "#2563eb", "h_line": "#0f766e", "y_line": "#7c3aed",
-    "selected": "#dc2626", "reach": "#fcd34d", "reach_line": "#b45309",
-    "faded": "#f3f4f6", "faded_line": "#d1d5db", "faded_text": "#9ca3af", "text": "#111827",
+    "W_xh": BLUE, "W_hh": ORANGE, "W_hy": PURPLE,
+    "x": tint(SKY, 0.75), "h": tint(GREEN, 0.8), "y": tint(PURPLE, 0.75),
+    "x_line": BLUE, "h_line": shade(GREEN, 0.2), "y_line": shade(PURPLE, 0.2),
+    "selected": VERMILLION, "reach": tint(ORANGE, 0.45), "reach_line": shade(ORANGE, 0.3),
+    "faded": "#f3f4f6", "faded_line": PALE, "faded_text": "#9ca3af", "text": TEXT,
 }
 ROLES = ("W_xh", "W_hh", "W_hy")
 ROLE_NAMES = {"W_xh": "W<sub>xh</sub>: input → hidden", "W_hh": "W<sub>hh</sub>: hidden → hidden",
@@ -186,28 +189,6 @@ _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _SUP = str.maketrans("0123456789fb", "⁰¹²³⁴⁵⁶⁷⁸⁹ᶠᵇ")
 
 
-def _rich(label_html: str, size: float) -> str:
-    """A label with ``<sub>``/``<sup>`` (as the core writes them) as SVG text: ``<tspan>``s shifted by ``dy``.
-
-    Sub- and superscripts follow each other (h₃ then ²ᶠ), as plotly drew them; the text after them
-    goes back to the baseline. Everything else is escaped.
-    """
-    out, shift, pos = [], 0.0, 0
-    for m in _TAG.finditer(label_html):
-        if m.start() > pos:  # plain text: back to the baseline
-            out.append(f'<tspan dy="{-shift:g}">' + esc(html.unescape(label_html[pos:m.start()])) + "</tspan>"
-                       if shift else esc(html.unescape(label_html[pos:m.start()])))
-            shift = 0.0
-        target = 0.3 * size if m.group(1) == "sub" else -0.45 * size
-        body = esc(html.unescape(m.group(2)))
-        out.append(f'<tspan dy="{target - shift:g}" font-size="{0.72 * size:g}">{body}</tspan>')
-        shift, pos = target, m.end()
-    if pos < len(label_html):
-        rest = esc(html.unescape(label_html[pos:]))
-        out.append(f'<tspan dy="{-shift:g}">{rest}</tspan>' if shift else rest)
-    return "".join(out)
-
-
 def _plain(label_html: str) -> str:
     """A label as plain text for a hover: digits and f/b as Unicode sub/superscripts (h₃²ᶠ), else _ and ^."""
     def one(m: re.Match) -> str:
@@ -243,15 +224,10 @@ def _marker_id(role: str, hot: bool) -> str:
     return f"rnnviz-unroll-arrow-{role}" + ("-hot" if hot else "")
 
 
-def _defs() -> str:
-    parts = []
-    for role in ROLES:
-        for hot in (False, True):
-            size = 17 if hot else 12
-            parts.append(f'<marker id="{_marker_id(role, hot)}" viewBox="0 0 10 10" refX="5" refY="5" '
-                         f'markerWidth="{size}" markerHeight="{size}" markerUnits="userSpaceOnUse" orient="auto">'
-                         f'<path d="M0 0L10 5L0 10z" fill="{COLOURS[role]}"/></marker>')
-    return "<defs>" + "".join(parts) + "</defs>"
+def _arrowheads(canvas: Canvas) -> dict[tuple[str, bool], str]:
+    """The arrowhead of every role, plain and bold (on a highlighted path)."""
+    return {(role, hot): canvas.arrowhead(_marker_id(role, hot), COLOURS[role], 17 if hot else 12)
+            for role in ROLES for hot in (False, True)}
 
 
 class _Frame:
@@ -267,8 +243,8 @@ class _Frame:
         return TITLE_BAND + RADIUS + (self.top - gy) * ROW
 
 
-def _edge_svg(edge: Edge, pos: dict, frame: _Frame, *, loop_side: int, hot: bool, tip: str) -> str:
-    """One edge as a path through its arrow point (the arrowhead is the path's one ``marker-mid``)."""
+def _edge_d(edge: Edge, pos: dict, frame: _Frame, *, loop_side: int) -> str:
+    """The path data of one edge through its arrow point (where the arrowhead, the path's one mid marker, sits)."""
     xs, ys, sizes, _ = edge_path(edge, pos, loop_side)
     k = max(range(len(sizes)), key=lambda i: sizes[i])  # the arrow point
     pts = [(frame.x(x), frame.y(y)) for x, y in zip(xs, ys) if x is not None]
@@ -276,13 +252,9 @@ def _edge_svg(edge: Edge, pos: dict, frame: _Frame, *, loop_side: int, hot: bool
         (ax, ay), (bx, by), (cx, cy) = pts[0], pts[k], pts[-1]
         rx, ry = 0.3 * COLUMN, 0.28 * ROW
         sweep = 1 if loop_side > 0 else 0
-        d = (f"M{ax:.1f} {ay:.1f}A{rx:g} {ry:g} 0 0 {sweep} {bx:.1f} {by:.1f}"
-             f"A{rx:g} {ry:g} 0 0 {sweep} {cx:.1f} {cy:.1f}")
-    else:
-        d = "M" + "L".join(f"{x:.1f} {y:.1f}" for x, y in (pts[0], pts[k], pts[-1]))
-    attrs = f' data-hot="1" stroke-width="{HOT_WIDTH:g}"' if hot else ""
-    return (f'<path d="{d}" data-src="{esc(edge.src)}" data-dst="{esc(edge.dst)}" data-role="{edge.role}"{attrs} '
-            f'marker-mid="url(#{_marker_id(edge.role, hot)})"><title>{esc(tip)}</title></path>')
+        return (f"M{ax:.1f} {ay:.1f}A{rx:g} {ry:g} 0 0 {sweep} {bx:.1f} {by:.1f}"
+                f"A{rx:g} {ry:g} 0 0 {sweep} {cx:.1f} {cy:.1f}")
+    return path_data([pts[0], pts[k], pts[-1]])
 
 
 def _edge_tip(graph: Graph, edge: Edge) -> str:
@@ -295,64 +267,50 @@ _ANCHOR = {"middle right": ("start", 5, 0.35), "middle left": ("end", -5, 0.35),
            "top center": ("middle", 0, -0.45), "bottom center": ("middle", 0, 1.0)}
 
 
-def _label_svg(edge: Edge, pos: dict, frame: _Frame, loop_side: int, colour: str) -> str:
+def _label(canvas: Canvas, edge: Edge, pos: dict, frame: _Frame, loop_side: int, colour: str) -> None:
     lx, ly, where = edge_path(edge, pos, loop_side)[3]
     anchor, dx, dy = _ANCHOR[where]
     size = FONT["edge"]
-    return (f'<text x="{frame.x(lx) + dx:.1f}" y="{frame.y(ly) + dy * size:.1f}" text-anchor="{anchor}" '
-            f'font-size="{size}" fill="{colour}">{_rich(edge.html, size)}</text>')
+    canvas.text(frame.x(lx) + dx, frame.y(ly) + dy * size, edge.html, size=size, colour=colour, anchor=anchor)
 
 
-def _node_svg(node: Node, xy: tuple[float, float], colours: tuple[str, str, str], tip: str, selected: bool) -> str:
-    x, y = xy
+def _node(canvas: Canvas, node: Node, xy: tuple[float, float], colours: tuple[str, str, str], tip: str,
+          selected: bool) -> None:
     fill, line, text = colours
     chars = len(re.sub(r"<[^>]+>", "", node.label))  # h, 10, 2b: 5 characters to fit in the circle
     size = FONT["node"] - 2 * max(0, min(chars - 3, 2))
-    return (f'<g data-node="{esc(node.name)}" data-v="{node.t}"><title>{esc(tip)}</title>'
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{RADIUS + (2 if selected else 0):g}" fill="{fill}" stroke="{line}" '
-            f'stroke-width="{3 if selected else 2}"/>'
-            f'<text x="{x:.1f}" y="{y + 0.35 * size:.1f}" text-anchor="middle" font-size="{size}" fill="{text}">'
-            f"{_rich(node.label, size)}</text></g>")
+    canvas.node(*xy, RADIUS + (2 if selected else 0), node.label, fill=fill, stroke=line, width=3 if selected else 2,
+                text_colour=text, size=size, tip=tip, data={"node": node.name, "v": node.t})
 
 
-def _edges_svg(graph: Graph, pos: dict, frame: _Frame, hot: set, active: bool) -> list[str]:
+def _edges(canvas: Canvas, heads: dict, graph: Graph, pos: dict, frame: _Frame, hot: set, active: bool) -> None:
     """All edges: those off the highlighted paths first (faded when something is selected), then the hot ones."""
-    cold_parts, hot_parts = [], []
-    for role in ROLES:
-        cold = [e for e in graph.edges if e.role == role and e not in hot]
-        warm = [e for e in graph.edges if e.role == role and e in hot]
-        if cold:
-            opacity = f' opacity="{FADED_OPACITY:g}"' if active else ""
-            cold_parts.append(f'<g stroke="{COLOURS[role]}" stroke-width="{EDGE_WIDTH:g}" fill="none"{opacity}>'
-                              + "".join(_edge_svg(e, pos, frame, loop_side=_loop_side(graph, e), hot=False,
-                                                  tip=_edge_tip(graph, e)) for e in cold) + "</g>")
-        if warm:
-            hot_parts.append(f'<g stroke="{COLOURS[role]}" fill="none">'
-                             + "".join(_edge_svg(e, pos, frame, loop_side=_loop_side(graph, e), hot=True,
-                                                 tip=_edge_tip(graph, e)) for e in warm) + "</g>")
-    return cold_parts + hot_parts
+    for warm in (False, True):
+        for role in ROLES:
+            edges = [e for e in graph.edges if e.role == role and (e in hot) == warm]
+            if not edges:
+                continue
+            if warm:
+                canvas.group(stroke=COLOURS[role], fill="none")
+            else:
+                canvas.group(stroke=COLOURS[role], stroke_width=f"{EDGE_WIDTH:g}", fill="none",
+                             opacity=f"{FADED_OPACITY:g}" if active else None)
+            for e in edges:
+                canvas.path(_edge_d(e, pos, frame, loop_side=_loop_side(graph, e)), tip=_edge_tip(graph, e),
+                            data={"src": e.src, "dst": e.dst, "role": e.role, "hot": "1" if warm else None},
+                            stroke_width=f"{HOT_WIDTH:g}" if warm else None, marker_mid=heads[(role, warm)])
+            canvas.end()
 
 
 def _legend(active: bool, direction: str, selected_label: str) -> str:
     """The legend under the picture (HTML, so it wraps and keeps its size when the picture shrinks)."""
-    items = []
-    for role in ROLES:
-        c = COLOURS[role]
-        swatch = (f'<svg width="34" height="14" viewBox="0 0 34 14" aria-hidden="true"><path d="M2 7H32" stroke="{c}" '
-                  f'stroke-width="3"/><path d="M15 2L25 7L15 12z" fill="{c}"/></svg>')
-        items.append(f'<span class="rnnviz-unroll-key">{swatch}<span>{ROLE_NAMES[role]}</span></span>')
+    items = [(ROLE_NAMES[role], COLOURS[role], "arrow") for role in ROLES]
     if active:
-        def dot(fill: str, line: str) -> str:
-            return (f'<svg width="16" height="16" viewBox="0 0 16 16" aria-hidden="true"><circle cx="8" cy="8" r="6.5" '
-                    f'fill="{fill}" stroke="{line}" stroke-width="1.5"/></svg>')
         what = "what it influences" if direction == "influences" else "what it depends on"
-        items.append(f'<span class="rnnviz-unroll-key">{dot(COLOURS["selected"], COLOURS["selected"])}'
-                     f"<span>{selected_label} selected</span></span>")
-        items.append(f'<span class="rnnviz-unroll-key">{dot(COLOURS["reach"], COLOURS["reach_line"])}'
-                     f"<span>{what}</span></span>")
-        items.append(f'<span class="rnnviz-unroll-key">{dot(COLOURS["faded"], COLOURS["faded_line"])}'
-                     "<span>not on those paths</span></span>")
-    return '<div class="rnnviz-unroll-legend">' + "".join(items) + "</div>"
+        items += [(f"{selected_label} selected", COLOURS["selected"], "node", None, COLOURS["selected"]),
+                  (what, COLOURS["reach"], "node", None, COLOURS["reach_line"]),
+                  ("not on those paths", COLOURS["faded"], "node", None, COLOURS["faded_line"])]
+    return legend(items, cls="rnnviz-unroll-legend")
 
 
 _CSS = (
@@ -363,13 +321,13 @@ _CSS = (
     ".rnnviz-unroll g[data-node]:hover circle{stroke-width:4}"
     ".rnnviz-unroll-legend{display:flex; flex-wrap:wrap; gap:4px 22px; justify-content:center; font-size:14px;"
     " margin:2px 0 0 0}"
-    ".rnnviz-unroll-key{display:inline-flex; align-items:center; gap:6px; white-space:nowrap}</style>"
+    ".rnnviz-unroll-legend .rnnviz-key{gap:6px; white-space:nowrap}</style>"
 )
 
 
 def unrolling_svg(graph: Graph, folded: Graph, *, words: Sequence[str] = (), selected: str | None = None,
                   reach: Reach | None = None, direction: str = "depends on") -> str:
-    """The folded (left) and the unrolled (right) network as HTML: one ``<svg>``, then a legend.
+    """The folded (left) and the unrolled (right) network as HTML: one SVG picture, then a legend.
 
     ``selected`` (a node name of ``graph``) is drawn red and its ``reach`` amber, with the edges of
     those paths bold; the rest fades. ``direction`` ("depends on" or "influences") names the
@@ -402,21 +360,22 @@ def unrolling_svg(graph: Graph, folded: Graph, *, words: Sequence[str] = (), sel
     width = ux + uw + PAD
     word_y = ufr.y(WORD_Y) + 0.35 * FONT["word"]
     height = word_y + 14
-    parts = [_defs()]
+    canvas = Canvas(width, height)
+    heads = _arrowheads(canvas)
 
     # -- folded
     fpos = positions(folded)
     ffill, fline, ftext = node_colours(folded, fsel, fold_reach)
-    fpart = [f'<text x="{PAD:g}" y="24" font-size="{FONT["title"]}" fill="{COLOURS["text"]}">folded: one cell, one loop'
-             "</text>"]
-    fpart += _edges_svg(folded, fpos, ffr, fhot, active)
+    canvas.group("folded")
+    canvas.text(PAD, 24, "folded: one cell, one loop", size=FONT["title"], colour=COLOURS["text"], rich=False)
+    _edges(canvas, heads, folded, fpos, ffr, fhot, active)
     for e in labelled_edges(folded):
         colour = COLOURS[e.role] if (not active or e in fhot) else COLOURS["faded_line"]
-        fpart.append(_label_svg(e, fpos, ffr, _loop_side(folded, e), colour))
+        _label(canvas, e, fpos, ffr, _loop_side(folded, e), colour)
     for n, colours in zip(folded.nodes, zip(ffill, fline, ftext)):
         xy = (ffr.x(fpos[n.name][0]), ffr.y(fpos[n.name][1]))
-        fpart.append(_node_svg(n, xy, colours, _node_tip(folded, n, None), n.name == fsel))
-    parts.append('<g data-name="folded">' + "".join(fpart) + "</g>")
+        _node(canvas, n, xy, colours, _node_tip(folded, n, None), n.name == fsel)
+    canvas.end()
 
     # -- unrolled
     pos = positions(graph)
@@ -429,32 +388,29 @@ def unrolling_svg(graph: Graph, folded: Graph, *, words: Sequence[str] = (), sel
             if graph.num_layers == 1 and not graph.bidirectional
             else "matrices named on the left: every column repeats them" if graph.num_layers > 1 and graph.bidirectional
             else "matrices named on the first column: the others repeat them")
-    upart = [f'<text x="{ux:g}" y="24" font-size="{FONT["title"]}" fill="{COLOURS["text"]}">{esc(title)}</text>',
-             f'<text x="{ux:g}" y="43" font-size="{FONT["note"]}" fill="#4b5563">{esc(note)}</text>']
-    upart += _edges_svg(graph, pos, ufr, hot, active)
+    canvas.group("unrolled")
+    canvas.text(ux, 24, title, size=FONT["title"], colour=COLOURS["text"], rich=False)
+    canvas.text(ux, 43, note, size=FONT["note"], colour=MUTED, rich=False)
+    _edges(canvas, heads, graph, pos, ufr, hot, active)
     for e in labelled_edges(graph):
         colour = COLOURS[e.role] if (not active or e in hot) else COLOURS["faded_line"]
-        upart.append(_label_svg(e, pos, ufr, 1, colour))
+        _label(canvas, e, pos, ufr, 1, colour)
     shown = list(words[:T])
     for n, colours in zip(graph.nodes, zip(fill, line, text)):
         xy = (ufr.x(pos[n.name][0]), ufr.y(pos[n.name][1]))
         word = shown[n.t - 1] if n.kind == "x" and n.t <= len(shown) else None
-        upart.append(_node_svg(n, xy, colours, _node_tip(graph, n, word), n.name == selected))
+        _node(canvas, n, xy, colours, _node_tip(graph, n, word), n.name == selected)
     for t, w in enumerate(shown, start=1):
         lit = not active or f"x_{t}" in reached or f"x_{t}" == selected
         short = w if len(w) <= WORD_LIMIT else w[: WORD_LIMIT - 1] + "…"
-        upart.append(f'<text data-word="{t}" x="{ufr.x(t):.1f}" y="{word_y:.1f}" text-anchor="middle" '
-                     f'font-size="{FONT["word"]}" fill="{COLOURS["text"] if lit else COLOURS["faded_text"]}">'
-                     f"<title>x_{t} = “{esc(w)}”</title>“{esc(short)}”</text>")
-    parts.append('<g data-name="unrolled">' + "".join(upart) + "</g>")
+        canvas.text(ufr.x(t), word_y, f"“{short}”", size=FONT["word"], anchor="middle", rich=False,
+                    colour=COLOURS["text"] if lit else COLOURS["faded_text"], tip=f"x_{t} = “{w}”", data={"word": t})
+    canvas.end()
 
     label = f"The network folded, and unrolled over T = {T} time-stamps" + (f" ({arch})" if arch else "")
-    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" '
-           f'height="{height:.0f}" role="img" aria-label="{esc(label)}" '
-           f'style="width:100%; max-width:{width:.0f}px; min-width:{MIN_SCALE * width:.0f}px">'
-           + "".join(parts) + "</svg>")
+    svg = canvas.svg(label=label, min_scale=MIN_SCALE)
     selected_label = _rich_html(graph.node(selected).label) if active else ""
-    return (f'<div class="{VIEW_CLASS} rnnviz-unroll" data-name="unrolling">{_CSS}{svg}'
+    return (f'<div class="{VIEW_CLASS} rnnviz-unroll" data-name="unrolling">{PANEL_CSS}{_CSS}{svg}'
             f"{_legend(active, direction, selected_label)}</div>")
 
 
