@@ -7,11 +7,9 @@ import pytest
 
 import rnnviz.core.graph as graph_module
 from rnnviz.core.graph import (
-    dependency_feedback,
     folded_graph,
     numerical_dependence,
     parameter_count,
-    parameter_count_feedback,
     parameter_terms,
     unrolled_graph,
 )
@@ -139,24 +137,3 @@ def test_bad_input_names_the_argument():
     with pytest.raises(TypeError, match="net"):
         parameter_count("net")
 
-
-def test_parameter_count_feedback_says_which_term_is_wrong():
-    p, d, T = 16, 27, 10
-    total = p * d + p * p + p + d * p + d
-    ask = dict(hidden_size=p, vocab_size=d, T=T)
-    assert parameter_count_feedback(total, **ask).startswith("correct")
-    assert "separate copies" in parameter_count_feedback(T * total, **ask)
-    assert "W_hh" in parameter_count_feedback(total - p * p, **ask)
-    assert "biases" in parameter_count_feedback(total - p - d, **ask)
-    assert "W_hh is drawn on T - 1 edges" in parameter_count_feedback(total + (T - 2) * p * p, **ask)
-    assert "whole number" in parameter_count_feedback("1163", **ask)
-    assert parameter_count_feedback(total + 1, **ask).startswith("not yet")
-
-
-def test_dependency_feedback_names_missing_and_extra_inputs():
-    g = unrolled_graph(5, bidirectional=True)
-    assert dependency_feedback([1, 2, 3, 4, 5], g, "y_2").startswith("correct")
-    msg = dependency_feedback([1, 2], g, "y_2")
-    assert "also depends on x_t for t in [3, 4, 5]" in msg
-    assert "does not depend on x_t for t in [4]" in dependency_feedback([1, 2, 3, 4], unrolled_graph(5), "h_3")
-    assert "list of time-stamps" in dependency_feedback(None, g, "y_2")

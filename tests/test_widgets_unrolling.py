@@ -245,7 +245,7 @@ def test_bad_sentences_show_a_message_and_the_app_recovers():
     assert app.message.kind == "error" and "40 words" in app.message.text and str(MAX_T) in app.message.text
     assert app.view.value == before
     app.sentence.value = "x" * 200_000  # one enormous word: refused, not drawn as a label
-    assert app.message.kind == "error" and "too long" in app.message.text
+    assert app.message.kind == "error" and "200000 characters" in app.message.text and "Shorten" in app.message.text
     assert app.view.value == before
     app.sentence.value = "now it works again"
     assert app.message.kind == "" and app.length.value == 4 and len(_nodes(app)) == 12

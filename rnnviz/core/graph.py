@@ -28,7 +28,7 @@ h_0 (zeros, not a parameter) is left out of the graph: it is the same constant f
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import NamedTuple
 
@@ -43,11 +43,9 @@ __all__ = [
     "Node",
     "Reach",
     "Term",
-    "dependency_feedback",
     "folded_graph",
     "numerical_dependence",
     "parameter_count",
-    "parameter_count_feedback",
     "parameter_terms",
     "unrolled_graph",
 ]
@@ -74,7 +72,11 @@ class Node(NamedTuple):
 class Edge(NamedTuple):
     """``src`` -> ``dst`` (node names) through the matrix ``param`` (a Network key such as
     "layer0.fwd.W_hh"); ``role`` is "W_xh", "W_hh" or "W_hy"; ``label`` is "W_hh^f" and
-    ``html`` the same for plots."""
+    ``html`` the same for plots.
+
+    In a bidirectional network an edge reads the columns of ``param`` that multiply its source:
+    ``W_hy^f`` and ``W_hy^b`` are the two halves of the one d×2p ``out.W_hy``, and a second layer's
+    ``W_xh`` is drawn once from h^f and once from h^b."""
 
     src: str
     dst: str
@@ -209,7 +211,7 @@ class Graph:
         return node.kind
 
     def count(self, param: str) -> int:
-        """On how many edges the matrix ``param`` (a Network key) is used."""
+        """On how many edges the matrix ``param`` (a Network key) is used (both halves of a bidirectional W_hy)."""
         return sum(e.param == param for e in self.edges)
 
     @cached_property
@@ -343,55 +345,6 @@ def parameter_count(net: Network) -> int:
     if not isinstance(net, Network):
         raise TypeError(f"net: expected an rnnviz Network, got {type(net).__name__}")
     return int(sum(int(np.prod(s)) for s in net.param_shapes().values()))
-
-
-def parameter_count_feedback(answer: object, *, hidden_size: int, vocab_size: int, T: int) -> str:
-    """Check a student's count of the parameters of a one-layer ``Network(d, p, d)`` unrolled over T.
-
-    Says which term is wrong when the answer matches a typical mistake.
-    """
-    terms = {t.key.rsplit(".", 1)[1]: t.count for t in parameter_terms(hidden_size, vocab_size)}
-    total = sum(terms.values())
-    T = int(check_positive("T", T, integer=True))
-    p, d = hidden_size, vocab_size
-    if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)):
-        return f"not yet: give a whole number (you gave {answer!r})"
-    answer = int(answer)
-    if answer == total:
-        return (f"correct: p·d + p·p + p + d·p + d = {total}, whatever T is -- unrolling over T = {T} copies the "
-                "edges, and every copy uses the same matrices")
-    mistakes = {
-        T * total: f"that is {T} separate copies of every parameter; the unrolled network shares one set across time",
-        total + (T - 2) * terms["W_hh"]: "W_hh is drawn on T - 1 edges, but it is one p×p matrix: count it once",
-        total + (T - 1) * terms["W_hh"]: "W_hh is used at every time-stamp, but it is one p×p matrix: count it once",
-        total - terms["b_h"] - terms["b_y"]: "check the biases: b_h (p numbers) and b_y (d numbers) are parameters too",
-        total - terms["b_h"]: "check the hidden bias b_h: p numbers",
-        total - terms["b_y"]: "check the output bias b_y: d numbers",
-        total - terms["W_hh"]: "check the W_hh term: the recurrent matrix is p×p",
-        total - terms["W_xh"]: "check the W_xh and W_hy terms: W_xh is p×d and W_hy is d×p, both are needed",
-    }
-    if answer in mistakes:
-        return "not yet: " + mistakes[answer]
-    return (f"not yet: {answer} is not the count. Add the sizes of W_xh (p×d), W_hh (p×p), b_h (p), W_hy (d×p) "
-            f"and b_y (d) with p = {p}, d = {d}; T does not appear")
-
-
-def dependency_feedback(answer: Iterable[int], graph: Graph, name: str) -> str:
-    """Check a student's list of the time-stamps t whose x_t the node ``name`` depends on."""
-    truth = sorted(n.t for n in graph.depends_on(name).nodes_of("x"))
-    try:
-        given = sorted({int(t) for t in answer})
-    except (TypeError, ValueError):
-        return f"not yet: give a list of time-stamps such as [1, 2, 3] (you gave {answer!r})"
-    if given == truth:
-        return f"correct: {name} depends on x_t for t in {truth}"
-    missing, extra = sorted(set(truth) - set(given)), sorted(set(given) - set(truth))
-    parts = []
-    if missing:
-        parts.append(f"{name} also depends on x_t for t in {missing}")
-    if extra:
-        parts.append(f"{name} does not depend on x_t for t in {extra}: no path of edges leads from them to it")
-    return "not yet: " + "; ".join(parts)
 
 
 # =========================================================================== measured on a network
