@@ -100,8 +100,7 @@ class UnrollingApp(LessonApp):
             self.control_bar(
                 explained(self.sentence, f"press Enter: each word becomes one input x_t (1 to {MAX_T} words)"),
                 explained(self.length, "T, the number of time-stamps: one column (one layer) per step"),
-                explained(self.architecture, "7.2; 7.2.4 adds states running backwards; 7.2.5 stacks a second "
-                                             "layer on the first"),
+                explained(self.architecture, "7.2.4 adds states running backwards, 7.2.5 stacks a second layer"),
                 self.summary,
             ),
             explained(self.node, "a node to inspect: it turns red in the picture, and what it depends on (or "
@@ -109,9 +108,9 @@ class UnrollingApp(LessonApp):
             explained(self.show, "auto: an input shows what it influences; h_t and y_t show what they depend on"),
             self.selection,
             self.view,
-            W.HBox([explained(self.hidden_size, "hidden units"),
-                    explained(self.vocab_size, "words (one-hot x_t in, scores y_t out): both change the parameter "
-                                               "count, T does not")]),
+            explained(W.HBox([self.hidden_size, self.vocab_size]),
+                      "p hidden units, d words (one-hot x_t in, scores y_t out): both change the parameter count, "
+                      "T does not"),
             self.readout,
         ])
         self.watch(self.sentence, self._sentence_changed)
