@@ -12,7 +12,7 @@ from rnnviz.core.network import Network
 from rnnviz.core.optim import Adam
 from rnnviz.core.train import Trainer
 from rnnviz.viz.svg import VIEW_CLASS, marks
-from rnnviz.widgets.layernorm import LayerNormSequenceApp, LayerNormStepApp, LayerNormTrainingApp, check_layer_norm
+from rnnviz.widgets.layernorm import LayerNormSequenceApp, LayerNormStepApp, LayerNormTrainingApp
 
 
 # --------------------------------------------------------------------------- one step
@@ -149,30 +149,6 @@ def test_sequence_app_refuses_a_bad_value_and_recovers():
     assert app.message.kind == "" and app.sequence_view.value != shown
 
 
-# --------------------------------------------------------------------------- the exercise
-def _reference(a, gamma, beta):
-    return np.tanh(gamma * (a - a.mean()) / a.std() + beta)
-
-
-@pytest.mark.parametrize("fn, expect", [
-    (_reference, "correct"),
-    (lambda a, g, b: np.tanh(g * (a - a.mean()) / a.std(ddof=1) + b), "not p − 1"),
-    (lambda a, g, b: np.tanh(g * a / np.sqrt(np.mean(a * a)) + b), "check the mean term"),
-    (lambda a, g, b: np.tanh(g * (a - a.mean()) / a.var() + b), "not the variance"),
-    (lambda a, g, b: g * (a - a.mean()) / a.std() + b, "tanh(γ/σ_t"),
-    (lambda a, g, b: np.tanh((a - a.mean()) / a.std() + b), "check the gain"),
-    (lambda a, g, b: np.tanh(g * (a - a.mean()) / a.std()), "check the bias"),
-    (lambda a, g, b: np.tanh(g * (a - a.mean()) / a.std()) + b, "β goes inside tanh"),
-    (lambda a, g, b: a[:2], "shape"),
-    (lambda a, g, b: 1 / 0, "ZeroDivisionError"),
-    (lambda a, g, b: np.zeros_like(a), "not yet"),
-])
-def test_check_layer_norm_names_the_mistake(fn, expect):
-    verdict = check_layer_norm(fn)
-    assert expect in verdict
-    assert verdict.startswith("correct") == (expect == "correct")
-
-
 # --------------------------------------------------------------------------- training
 def test_training_from_a_large_w_hh_the_layer_norm_network_learns_and_the_vanilla_one_does_not():
     app = LayerNormTrainingApp(radius=4.0, steps=150)
@@ -193,6 +169,7 @@ def test_training_from_a_large_w_hh_the_layer_norm_network_learns_and_the_vanill
 
 def test_training_app_refuses_a_bad_value_and_recovers():
     app = LayerNormTrainingApp(steps=5)
+    app.CLICK_GUARD = 0.0  # clicks here come faster than a person's: none may be dropped as a queued repeat
     app.radius.set_state({"value": float("nan")})
     assert app.message.kind == "error" and "spectral radius" in app.message.text
     app.train_button.click()  # training from a bad start is refused too, readably

@@ -13,52 +13,31 @@ Drawn as SVG by rnnviz (:mod:`rnnviz.viz.svg`). Pure functions return the HTML o
 * :func:`training_html` -- **training**: the loss and the gradient norm of every step of both networks
   trained from the same start (empty, with a hint, before the first run).
 
-The numbers come from the core's cells (their caches hold a, u, sigma, z = (a - u) / sigma and h);
-this module only draws them. Every bar and point carries its value in ``data-v`` and a hover text;
+The numbers (:class:`StepNumbers`, :class:`SequenceTrace`) come from :mod:`rnnviz.lessonmath.layernorm`,
+which reads them from the core's cells; this module only draws them. Every bar and point carries its value
+in ``data-v`` and a hover text;
 :func:`rnnviz.viz.svg.marks` reads them back by the group names listed in each function.
 """
 
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
 
 import numpy as np
 
+from ..lessonmath.layernorm import SATURATED, SequenceTrace, StepNumbers
 from .gradients import _curve, _fit, _missing_note, for_log_axis, time_ticks
 from .svg import (
     BLUE, DASH, DOT, GREY, GRID, MUTED, ORANGE, PALE, PANEL_CSS, VERMILLION, VIEW_CLASS, Chart, colour_of, esc, fmt,
-    legend, log_range, nice_ticks, panel, view,
+    ink, legend, log_range, nice_ticks, panel, view,
 )
 
 __all__ = ["SATURATED", "SequenceTrace", "StepNumbers", "sequence_html", "step_html", "training_html"]
 
-#: tanh'(.) below this counts as saturated: the unit passes on less than 5 % of the gradient reaching it
-SATURATED = 0.05
 STEP_W, STEP_H = 150, 190  # px, each stage's chart: six in a row fit a 1024 px projector
 SEQ_W, SEQ_H = 300, 290  # px, each chart of the sequence view: three in a row fit a 1024 px projector
 #: the colour of each network in the sequence view (and of each row's title in the step view)
 CELL_COLOURS = {"vanilla": BLUE, "layernorm": ORANGE}
-
-
-class StepNumbers(NamedTuple):
-    """One step of both cells on the same a_t (N = 1 sample, index 0 is unit 1)."""
-
-    a: np.ndarray  # (p,) a_t = W_xh x_t + W_hh h_{t-1}, the same for both cells
-    h_vanilla: np.ndarray  # (p,) tanh(a_t)
-    mu: float  # u_t
-    sigma: float  # sigma_t
-    z: np.ndarray  # (p,) (a_t - u_t) / sigma_t
-    s: np.ndarray  # (p,) gamma * z + beta, what enters tanh in the layer-norm cell
-    h_layernorm: np.ndarray  # (p,) tanh(s)
-
-
-class SequenceTrace(NamedTuple):
-    """One network over a sequence: norms at every time-stamp t = 1 ... T (index 0 is t = 1)."""
-
-    pre: np.ndarray  # (T,) ||what enters tanh||: a_t for the vanilla cell, gamma * z_t + beta for layer norm
-    h: np.ndarray  # (T,) ||h_t||
-    grad: np.ndarray  # (T,) ||dL_T/dh_t||
 
 
 def _symmetric(*arrays, least: float = 1.0) -> float:
@@ -159,7 +138,7 @@ def step_html(n: StepNumbers, gamma: np.ndarray, beta: np.ndarray) -> str:
     ]
 
     def row(title, colour, panels):  # a title across the six columns, then the row's stages
-        return (f'<div style="grid-column:1 / -1; font-weight:600; color:{colour}; margin:6px 0 0 0">{title}</div>'
+        return (f'<div style="grid-column:1 / -1; font-weight:600; color:{ink(colour)}; margin:6px 0 0 0">{title}</div>'
                 + "".join(panels))
 
     sat_v, sat_l = int(np.sum(dv < SATURATED)), int(np.sum(dl < SATURATED))
