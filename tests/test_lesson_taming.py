@@ -1,0 +1,299 @@
+"""Lesson 6: its math against the core, the chapter's clipping of each time-stamp's copy, the verdicts of its
+training runs, and its exercises' usual wrong answers (each names the wrong term and gives nothing away)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from rnnviz.core import Network, clip_by_norm, clip_by_value, tbptt_gradient
+from rnnviz.core.clipping import clip_copies_by_value
+from rnnviz.core.diagnostics import gradient_flow
+from rnnviz.core.train import StepRecord
+from rnnviz.exercises import taming as ex6
+from rnnviz.lessonmath import taming as lm
+
+
+@pytest.fixture
+def lab(monkeypatch):
+    monkeypatch.setenv("RNNVIZ_EXERCISES", "code")
+
+
+@pytest.fixture(scope="module")
+def setup():
+    return lm.TruncationSetup.make()
+
+
+@pytest.fixture(scope="module")
+def clip_setup():
+    return lm.ClipSetup.make()
+
+
+# =========================================================================== truncated BPTT
+def test_truncated_gradient_is_the_cores_tbptt_gradient_for_every_window(setup):
+    net, p = setup.network(), setup.params(1.3)
+    for k in range(1, setup.T + 3):
+        _, want, _ = tbptt_gradient(net, p, setup.X, setup.targets, window=k)
+        got = lm.truncated_gradient(setup, p, k)
+        for key in want:
+            np.testing.assert_allclose(got[key], want[key], rtol=1e-10, atol=1e-13, err_msg=f"k = {k}, {key}")
+
+
+def test_truncation_state_gaps_and_flow_against_the_core(setup):
+    state = lm.truncation_state(setup, 0.8)
+    net, p = setup.network(), setup.params(0.8)
+    exact = net.evaluate(p, setup.X, setup.targets).grads
+    for k in (1, 4, 9, setup.T):
+        _, g, _ = tbptt_gradient(net, p, setup.X, setup.targets, window=k)
+        assert state.gap[k - 1] == pytest.approx(lm.relative_gap(g, exact), abs=1e-12)
+        assert state.gap_whh[k - 1] == pytest.approx(lm.relative_gap(g, exact, ["layer0.fwd.W_hh"]), abs=1e-12)
+    np.testing.assert_allclose(state.flow, gradient_flow(net, p, setup.X, setup.targets))
+    assert state.gap[-1] == 0.0 and state.gap[0] > 0.1
+    # W_hy does not reach back in time: truncation never changes its gradient
+    _, g, _ = tbptt_gradient(net, p, setup.X, setup.targets, window=2)
+    np.testing.assert_allclose(g["out.W_hy"], exact["out.W_hy"], rtol=1e-10)
+
+
+def test_window_summary_counts_the_kept_paths(setup):
+    state = lm.truncation_state(setup, 1.0)
+    s = lm.window_summary(state, 2)
+    assert (s.windows, s.kept, s.paths) == (12, 36, 300)  # 12 windows of 2: 3 kept (s, t) pairs each
+    full = lm.window_summary(state, setup.T)
+    assert (full.windows, full.kept, full.gap) == (1, 300, 0.0) and full.share == pytest.approx(1.0)
+    kept = lm.kept_by_truncation(5, 2)
+    assert kept.tolist()[4] == [False, False, False, False, True]  # the last time-stamp alone in its window
+    assert lm.smallest_window(np.array([0.3, 0.04, 0.06, 0.0]), 0.05) == 2
+
+
+# =========================================================================== the chapter's clipping: each copy
+def _per_copy_loss(params, X, targets, W_hh_t):
+    """The RNN's summed loss with a separate copy W_hh_t[t] of W_hh at every time-stamp (the chapter's view of BPTT)."""
+    W_xh, b_h = params["layer0.fwd.W_xh"], params["layer0.fwd.b_h"]
+    W_hy, b_y = params["out.W_hy"], params["out.b_y"]
+    h = np.zeros(W_hh_t.shape[1])
+    loss = 0.0
+    for t, (x, j) in enumerate(zip(X[0], targets[0])):
+        h = np.tanh(W_xh[:, x] + W_hh_t[t] @ h + b_h)
+        y = W_hy @ h + b_y
+        loss += float(np.log(np.exp(y - y.max()).sum()) + y.max() - y[j])
+    return loss
+
+
+def test_each_copy_is_the_derivative_through_that_time_stamps_copy_of_W_hh():
+    """Finite differences through one time-stamp's copy of W_hh give the core's copy t: what clip_copies_by_value cuts."""
+    rng = np.random.default_rng(3)
+    net = Network(4, 3, 4)
+    p = net.init_params(rng)
+    X, targets = rng.integers(0, 4, (1, 5)), rng.integers(0, 4, (1, 5))
+    ev = net.evaluate(p, X, targets, keep_copies=True)
+    copies = ev.backward.copies["layer0.fwd.W_hh"]  # (T, p, p)
+    W_t = np.repeat(p["layer0.fwd.W_hh"][None], 5, axis=0)
+    assert _per_copy_loss(p, X, targets, W_t) == pytest.approx(ev.loss, rel=1e-12)
+    eps = 1e-6
+    for t in range(5):
+        num = np.zeros((3, 3))
+        for i in range(3):
+            for j in range(3):
+                plus, minus = W_t.copy(), W_t.copy()
+                plus[t, i, j] += eps
+                minus[t, i, j] -= eps
+                num[i, j] = (_per_copy_loss(p, X, targets, plus) - _per_copy_loss(p, X, targets, minus)) / (2 * eps)
+        err = np.linalg.norm(num - copies[t]) / max(np.linalg.norm(num) + np.linalg.norm(copies[t]), 1e-300)
+        assert err < 1e-7, (t, err)
+    # a threshold above every copy changes nothing: the sum of the copies is the gradient
+    summed, report = clip_copies_by_value(ev.backward.copies, 1e9)
+    for key, g in ev.grads.items():
+        np.testing.assert_allclose(summed[key], g, rtol=1e-10, atol=1e-14)
+    assert not report.clipped and report.kind == "copies"
+
+
+def test_clipping_the_copies_is_the_sum_of_the_clipped_copies_and_not_the_clipped_sum(clip_setup):
+    copies, grad = clip_setup.copies["W_hh"], clip_setup.grad["W_hh"]
+    np.testing.assert_allclose(copies.sum(axis=0), grad, rtol=1e-10, atol=1e-14)
+    c = clip_setup.start_threshold
+    state = lm.clip_state(clip_setup, c)
+    np.testing.assert_allclose(state.by_copies, np.clip(copies, -c, c).sum(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(state.by_value, clip_by_value(clip_setup.grad, c)[0]["W_hh"], rtol=1e-12)
+    np.testing.assert_allclose(state.by_norm, clip_by_norm(clip_setup.grad, c)[0]["W_hh"], rtol=1e-12)
+    # here every copy lies within c, so nothing is cut, while the sum has entries far beyond c: many moderate copies
+    # add up to a large sum, which clipping the sum caps and clipping the copies does not
+    assert state.largest_copy < c < state.largest["copies"] and state.largest["value"] == pytest.approx(c)
+    np.testing.assert_allclose(state.by_copies, grad, rtol=1e-12)
+    assert not np.allclose(state.by_copies, state.by_value)
+    # one huge copy no longer dominates: a copy of 100 among small ones counts as c
+    g = {"w": np.array([[0.5], [100.0], [0.5]])}
+    out, report = clip_copies_by_value(g, 1.0)
+    assert out["w"].tolist() == [2.0] and clip_by_value({"w": g["w"].sum(axis=0)}, 1.0)[0]["w"].tolist() == [1.0]
+    assert report.fraction_clipped == pytest.approx(1 / 3) and report.norm_before == pytest.approx(101.0)
+    with pytest.raises(ValueError, match="threshold"):
+        clip_copies_by_value(g, -1.0)
+
+
+# =========================================================================== training and its verdicts
+def _run(losses, status="finished", kind="norm", c=1.0):
+    history = [StepRecord(i + 1, float(v), 1.0, None, 0.0, 1) for i, v in enumerate(losses)]
+    return lm.Run(kind, c, history, status, "the loss became NaN at step 5", {})
+
+
+def test_learned_means_clearly_below_chance_and_the_verdict_says_so_with_the_numbers():
+    chance = math.log(4)
+    bar = lm.LEARNED_FRACTION * chance
+    assert lm.learned_below(4) == pytest.approx(bar) and bar == pytest.approx(0.693, abs=1e-3)
+    just_below, just_above = [1.48] + [bar - 0.01] * 20, [1.48] + [bar + 0.01] * 20
+    assert lm.run_verdict(_run(just_below), 4).state == "learned"
+    v = lm.run_verdict(_run(just_above), 4)
+    assert v.state == "not learned" and "not learned yet" in v.text and "ln 4 = 1.39" in v.text and "0.69" in v.text
+    # the slip: both runs at 1.32 against chance 1.39 were called learned
+    lower = [1.48] + [1.32] * 20
+    verdict = lm.training_verdict(_run(lower, kind=None, c=None), _run(lower), lr=0.003, symbols=4)
+    assert verdict.kind == "info" and "learned" not in verdict.text.replace("not learned", "").replace(
+        "has learned", "").replace("learned means", "")
+    assert verdict.text.startswith("Neither run blew up, and neither has learned yet") and "1.32" in verdict.text
+    assert "1.39" in verdict.text and "0.69" in verdict.text
+    verdict = lm.training_verdict(_run(just_below, kind=None, c=None), _run(just_below), lr=0.01, symbols=4)
+    assert verdict.text.startswith("Both runs learned") and f"{bar - 0.01:.3g}" in verdict.text
+
+
+def test_verdicts_of_a_blow_up_and_of_a_loss_that_grew():
+    blown = _run([1.48, 3.0, 40.0, 1e20], status="diverged", kind=None, c=None)
+    fine = _run([1.48] + [0.2] * 20)
+    v = lm.training_verdict(blown, fine, lr=0.1, symbols=4)
+    assert v.kind == "warning" and v.text.startswith("Without clipping the training stopped: the loss became NaN")
+    assert "learned: final loss 0.2" in v.text and "clipped by norm at 1" in v.text
+    grew = _run([1.48] + [50.0] * 20, kind=None, c=None)
+    v = lm.training_verdict(grew, _run([1.48] + [30.0] * 20, c=100.0), lr=0.03, symbols=4)
+    assert v.kind == "warning" and "grew from 1.48 to 50" in v.text and "c = 100 is too large" in v.text
+
+
+def test_training_runs_clip_as_asked_and_say_why_they_stopped_in_plain_words(clip_setup):
+    plain = lm.train_run(clip_setup, 0.1, None)
+    assert plain.diverged and len(plain.history) < len(clip_setup.batches)
+    assert not any(code in plain.stopped_reason for code in ("clip=", "=(", "('", "')"))
+    assert plain.stopped_reason.endswith("clipping, or a learning rate below 0.1, would prevent it")
+    by_norm = lm.train_run(clip_setup, 0.1, ("norm", 1.0), steps=20)
+    assert by_norm.history[0].clip.kind == "norm" and by_norm.history[0].grad_norm == plain.history[0].grad_norm
+    copies = lm.train_run(clip_setup, 0.1, ("copies", 0.01), steps=3)
+    first = copies.history[0]
+    # step 1 starts where the unclipped run starts: its norm before clipping is the same, its clip is the copies'
+    assert first.clip.kind == "copies" and first.grad_norm == pytest.approx(plain.history[0].grad_norm, rel=1e-12)
+    assert first.clip.norm_after < first.grad_norm and copies.fraction_clipped == 1.0
+    for bad, says in ((("bogus", 1.0), "clipping"), (("norm", 1e9), "training threshold c"),
+                      (("value", float("nan")), "training threshold c")):
+        with pytest.raises(ValueError, match=says):
+            lm.train_run(clip_setup, 0.1, bad, steps=1)
+    with pytest.raises(ValueError, match="learning rate"):
+        lm.train_run(clip_setup, 0.5, None, steps=1)
+    assert lm.clip_words("norm", 5.0) == "clipped by norm at 5" and lm.clip_words(None) == "without clipping"
+
+
+# =========================================================================== exercises
+def _norm_right(grads, max_norm):
+    norm = np.sqrt(sum((g ** 2).sum() for g in grads.values()))
+    scale = max_norm / norm if norm > max_norm else 1.0
+    return {k: g * scale for k, g in grads.items()}
+
+
+def _half_factor(grads, max_norm):
+    """Rescales only above the threshold, in the right direction, but to half of max_norm."""
+    norm = np.sqrt(sum((g ** 2).sum() for g in grads.values()))
+    return {k: g * (0.5 * max_norm / norm if norm > max_norm else 1.0) for k, g in grads.items()}
+
+
+def _secret(values):
+    """The ways a right answer could be written out (a "not yet" must contain none of them)."""
+    return [f"{v:g}" for v in np.ravel(values)] + [str(np.round(np.ravel(values), 3).tolist())]
+
+
+def test_clip_by_norm_accepts_right_functions_and_the_typed_values(lab):
+    e = ex6.clip_by_norm
+    assert e.check(_norm_right).correct and e.check(clip_by_norm).correct  # the core's (dict, report) too
+    assert e.check(["0.6", "-0.8", "2.4"]).correct and e.check([0.6, -0.8, 2.4]).correct
+    assert e.reference_value().tolist() == pytest.approx([0.6, -0.8, 2.4])
+
+
+@pytest.mark.parametrize("wrong, web, term", [
+    (lambda grads, c: {k: g * c / np.sqrt(sum((v ** 2).sum() for v in grads.values())) for k, g in grads.items()},
+     None, "threshold"),
+    (lambda grads, c: {k: g * min(1.0, c / np.linalg.norm(g)) for k, g in grads.items()}, [1.56, -2.08, 2.6],
+     "global norm"),
+    (lambda grads, c: {k: np.clip(g, -c, c) for k, g in grads.items()}, [2.6, -2.6, 2.6], "by value"),
+    (lambda grads, c: _norm_right(grads, c) if sum((g ** 2).sum() for g in grads.values()) <= c ** 2
+     else {k: g * c / sum((v ** 2).sum() for v in grads.values()) for k, g in grads.items()},  # forgot the sqrt
+     [0.0462, -0.0615, 0.1846], "sqrt"),
+    (lambda grads, c: {k: g.copy() for k, g in grads.items()}, [3, -4, 12], "threshold"),
+    (_half_factor, [0.3, -0.4, 1.2], "factor"),
+    (lambda grads, c: {k: g * 0.5 for k, g in grads.items()}, None, "threshold"),
+    (lambda grads, c: {k: g * c for k, g in grads.items()}, None, "threshold"),
+    (lambda grads, c: [g * 0 for g in grads.values()], None, "return"),
+    (lambda grads, c: {"W_hh": grads["W_hh"]}, None, "keys"),
+])
+def test_clip_by_norm_names_each_mistake_in_code_and_in_the_page(wrong, web, term, lab):
+    e = ex6.clip_by_norm
+    for answer in [wrong] + ([web] if web is not None else []):
+        fb = e.check(answer)
+        assert not fb.correct and fb.answered and fb.wrong == term, (answer, fb)
+        for secret in _secret([0.6, -0.8, 2.4]):
+            assert secret not in fb.text, (secret, fb.text)
+
+
+def test_clip_by_norm_catches_in_place_changes_and_crashes(lab):
+    def in_place(grads, c):
+        norm = np.sqrt(sum((g ** 2).sum() for g in grads.values()))
+        if norm > c:
+            for g in grads.values():
+                g *= c / norm
+        return grads
+
+    fb = ex6.clip_by_norm.check(in_place)
+    assert fb.wrong == "in place" and "in place" in fb.text
+    assert "ZeroDivisionError" in ex6.clip_by_norm.check(lambda grads, c: 1 / 0).text
+    assert ex6.clip_by_norm.check(["1", "2"]).wrong == "shape"
+
+
+def test_clip_by_value_accepts_right_answers_and_names_each_mistake(lab):
+    e = ex6.clip_by_value
+    assert e.check(lambda g, c: {k: np.maximum(-c, np.minimum(c, v)) for k, v in g.items()}).correct
+    assert e.check(clip_by_value).correct and e.check(["1", "-0.5", "-1", "0.25"]).correct
+    cases = {
+        "lower bound": (lambda g, c: {k: np.minimum(v, c) for k, v in g.items()}, [1, -0.5, -2, 0.25]),
+        "upper bound": (lambda g, c: {k: np.maximum(v, -c) for k, v in g.items()}, [3, -0.5, -1, 0.25]),
+        "sign": (lambda g, c: {k: np.minimum(np.abs(v), c) for k, v in g.items()}, [1, 0.5, 1, 0.25]),
+        "by norm": (_norm_right, None),
+        "threshold": (lambda g, c: {k: v.copy() for k, v in g.items()}, [3, -0.5, -2, 0.25]),
+        "inside": (lambda g, c: {k: np.clip(v, -c, c) * 0.5 for k, v in g.items()}, [0.5, -0.25, -0.5, 0.125]),
+        "in place": (lambda g, c: {k: np.clip(v, -c, c, out=v) for k, v in g.items()}, None),
+        "bound": (lambda g, c: {k: np.clip(v, -0.9 * c, 0.9 * c) for k, v in g.items()}, [0.9, -0.5, -0.9, 0.25]),
+    }
+    for term, (fn, web) in cases.items():
+        for answer in [fn] + ([web] if web is not None else []):
+            fb = e.check(answer)
+            assert not fb.correct and fb.wrong == term, (term, answer, fb)
+            assert "[1, -0.5, -1, 0.25]" not in fb.text and "np.clip" not in fb.text
+
+
+def test_clipping_each_copy(lab):
+    e = ex6.clip_each_copy
+    assert e.check(0.8).correct and e.check("0.8").correct
+    for answer, term in ((1, "sum"), (1.8, "clipping"), (2.8, "sign"), (-0.2, "")):
+        fb = e.check(answer)
+        assert not fb.correct and fb.answered and fb.wrong == term, (answer, fb)
+        assert "0.8" not in fb.text
+    assert "1.8" in e.check(1).text  # it names the sum it clipped
+
+
+def test_window_is_judged_from_the_lesson_math_not_from_an_app(lab, setup):
+    gap = lm.truncation_state(setup, 0.8).gap
+    best = lm.smallest_window(gap, 0.05)
+    assert 1 < best < setup.T and ex6.window.reference == best
+    assert ex6.window.check(best).correct and ex6.window.check(str(best)).correct
+    fb = ex6.window.check(best - 1)
+    assert fb.wrong == "k" and "not below 0.05" in fb.text
+    fb = ex6.window.check(setup.T)
+    assert fb.wrong == "smallest" and "a smaller window is too" in fb.text
+    at_start = lm.smallest_window(lm.truncation_state(setup, 1.0).gap, 0.05)
+    assert at_start != best and ex6.window.check(at_start).wrong == "radius"
+    assert ex6.window.check(0).wrong == "range" and "whole number" in ex6.window.check(2.5).text
+    for k in range(1, setup.T + 1):
+        fb = ex6.window.check(k)
+        if not fb.correct:
+            assert f"k = {best}" not in fb.text and f"is {best}" not in fb.text
