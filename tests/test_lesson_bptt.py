@@ -1,0 +1,367 @@
+"""Lesson 4 (backpropagation through time): its math against the core, its exercises' usual wrong answers, its slips.
+
+* the lesson math (rnnviz.lessonmath.bptt): the exercises' formulas are the package's own BPTT numbers;
+* the exercises (rnnviz.exercises.bptt): each usual mistake, written as code or typed in the web page, is
+  "not yet" naming the wrong term, and no "not yet" gives the answer away;
+* the slips a class found: the time-stamp control is a backwards TimeStepper in the control bar, with the
+  gap it moves; one notation, dL/dy_t, for the gradient of the scores.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rnnviz.exercises import FunctionExercise, Unanswered
+from rnnviz.exercises import bptt as ex4
+from rnnviz.lessonmath.bptt import (
+    SMALL_BACKWARD, SMALL_COPY, TRAIN_STEPS, WEIGHTS, W_xh_copy, backward_recursion, backward_trace, exercise_data,
+    gradient_check, lesson_params, make_problem,
+)
+from rnnviz.viz.svg import marks
+from rnnviz.widgets.base import TimeStepper
+from rnnviz.widgets.bptt import BPTTApp
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK = ROOT / "notebooks" / "04-bptt.ipynb"
+
+
+@pytest.fixture(scope="module")
+def data():
+    return exercise_data()
+
+
+@pytest.fixture(scope="module")
+def app():
+    app = BPTTApp()
+    app.CLICK_GUARD = 0.0  # the tests click faster than a person
+    return app
+
+
+@pytest.fixture
+def lab(monkeypatch):
+    monkeypatch.setenv("RNNVIZ_EXERCISES", "code")
+
+
+# =========================================================================== lesson math against the core
+@pytest.mark.parametrize("steps", [0, 10])
+def test_the_exercises_formulas_are_the_packages_bptt(steps):
+    problem = make_problem()
+    params = lesson_params(problem, steps)
+    ev = problem.net.evaluate(params, problem.X, problem.targets, keep_copies=True)
+    h, dh = ev.forward.hidden["layer0.fwd"][0], ev.backward.dh["layer0.fwd"][0]
+    dY = ev.loss_result.dY[0]
+    got = backward_recursion(dY, h, params[WEIGHTS["W_hh"]], params[WEIGHTS["W_hy"]])
+    np.testing.assert_allclose(got, dh, rtol=1e-10, atol=1e-13)
+    copies = ev.backward.copies[WEIGHTS["W_xh"]]
+    d = params[WEIGHTS["W_xh"]].shape[1]
+    for i in range(problem.T):
+        np.testing.assert_allclose(W_xh_copy(dh[i], h[i], int(problem.X[0, i]), d), copies[i], rtol=1e-10, atol=1e-13)
+
+
+def test_exercise_data_holds_the_packages_answers(data):
+    T = len(data.x)
+    np.testing.assert_allclose(backward_recursion(data.dY, data.h, data.W_hh, data.W_hy), data.dh, rtol=1e-10,
+                               atol=1e-13)
+    assert data.copies_W_xh.shape == (T, *data.W_xh.shape) and not data.h0.any()
+
+
+def test_the_trace_splits_dh_into_its_two_terms_and_sums_the_copies_to_the_gradient():
+    problem = make_problem()
+    params = lesson_params(problem, 10)
+    tr = backward_trace(problem, params)
+    ev = problem.net.evaluate(params, problem.X, problem.targets)
+    np.testing.assert_allclose(tr.dh_output + tr.dh_future, tr.dh, atol=1e-14)
+    np.testing.assert_allclose(tr.dh_future[-1], 0, atol=1e-14)  # nothing from after T
+    np.testing.assert_allclose(tr.dh_future[:-1], (tr.dh[1:] * (1 - tr.h[1:] ** 2)) @ params[WEIGHTS["W_hh"]],
+                               atol=1e-13)  # row t: W_hh^T (Phi'_{t+1} ⊙ dL/dh_{t+1})
+    onehot = np.eye(len(problem.vocab))[problem.targets[0]]
+    np.testing.assert_allclose(tr.dY, tr.probs - onehot, atol=1e-14)  # dL/dy_t = p̂_t - onehot(j_t)
+    for name, key in WEIGHTS.items():
+        np.testing.assert_allclose(tr.running[name][0], ev.grads[key], rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(tr.copies[name].sum(axis=0), ev.grads[key], rtol=1e-10, atol=1e-14)
+        assert tr.gaps[name][0] < 1e-12 and tr.gaps[name][1] > 0 or name == "W_hh"
+    assert not tr.copies["W_hh"][0].any() and tr.gaps["W_hh"][1] == 0.0  # h_0 = 0: the W_hh copy at t = 1 is zero
+
+
+def test_the_gradient_check_agrees_with_bptt():
+    problem = make_problem("abcab")
+    res = gradient_check(problem, lesson_params(problem, 0))
+    assert res.check.passed and set(res.check.errors) == set(WEIGHTS)
+
+
+def test_the_small_cases_are_what_a_real_network_could_give():
+    c = SMALL_BACKWARD
+    T, p = c.h.shape
+    assert (T, p) == (3, 2) and c.W_hh.shape == (2, 2) and np.all(np.abs(c.h) < 1)
+    # each dL/dy_t is p̂_t - onehot(j_t) of a softmax: one entry in [-1, 0), the others in [0, 1], summing to 0
+    for row in c.dY:
+        assert abs(row.sum()) < 1e-12 and (row < 0).sum() == 1 and row.min() >= -1 and row.max() <= 1
+    assert not np.allclose(c.W_hh, c.W_hh.T)  # a transposing mistake shows
+    assert len(SMALL_COPY.h_t) <= 3 and SMALL_COPY.d <= 4 and np.all(np.abs(SMALL_COPY.h_t) < 1)
+
+
+def _numbers(markup):
+    return [float(x.replace("\u2212", "-")) for x in re.findall(r"[\u2212-]?\d+(?:\.\d+)?", re.sub(r"<[^>]+>", " ", markup))]
+
+
+def test_the_web_questions_write_out_the_cases_numbers():
+    text = ex4.backward_recursion.question_web
+    nums = _numbers(text)
+    for v in (*SMALL_BACKWARD.h.ravel(), *SMALL_BACKWARD.W_hh.ravel(), *SMALL_BACKWARD.output_terms.ravel()):
+        assert v in nums, f"{v} is not in the question"
+    nums = _numbers(ex4.W_xh_copy.question_web)
+    for v in (*SMALL_COPY.h_t, *SMALL_COPY.dh_t, SMALL_COPY.d):
+        assert v in nums
+
+
+# =========================================================================== exercises: the backward recursion
+def _backward(out=True, rec=True, phi="next", transpose=True, phi_outside=False, last=True, dla=False):
+    """my_backward with one usual slip."""
+    def fn(dY, h, W_hh, W_hy):
+        T, p = h.shape
+        dh = np.zeros((T, p))
+        dh[T - 1] = W_hy.T @ dY[T - 1] if last else 0
+        for t in range(T - 2, -1, -1):
+            slope = {"next": 1 - h[t + 1] ** 2, "this": 1 - h[t] ** 2, "none": 1.0}[phi]
+            W = W_hh.T if transpose else W_hh
+            r = slope * (W @ dh[t + 1]) if phi_outside else W @ (slope * dh[t + 1])
+            dh[t] = (W_hy.T @ dY[t] if out else 0) + (r if rec else 0)
+            if dla:
+                dh[t] = (1 - h[t] ** 2) * (W_hy.T @ dY[t] + W_hh.T @ dh[t + 1])
+        return dh
+    return fn
+
+
+BACKWARD_SLIPS = [
+    (dict(rec=False), "W_hh", "also gets a term from the next time-stamp"),
+    (dict(out=False), "W_hy", "from this time-stamp's own output"),
+    (dict(phi="none"), "Phi'", "forgot Φ′"),
+    (dict(phi="this"), "Phi'", "yours is taken at h<sub>"),
+    (dict(transpose=False), "W_hh", "not W<sub>hh</sub>"),
+    (dict(phi_outside=True), "Phi'", "multiplies dL/dh<sub>"),
+    (dict(dla=True), "Phi'", "dL/da<sub>"),
+    (dict(last=False), "W_hy", "at t = T"),
+]
+
+#: what the right answers look like in a "not yet": their numbers (3 decimals) and the solution's code
+ANSWER_TEXTS = ["W_hy.T @ dY", "(1 - h[t + 1] ** 2)", "copy[:, x_id]", "(1 - h_t ** 2) * dh_t", "only t = 1"]
+
+
+def _gives_nothing_away(text):
+    for piece in ANSWER_TEXTS:
+        assert piece not in text, f"a 'not yet' shows {piece!r}: {text}"
+    given = {round(abs(v), 3) for e in (ex4.backward_recursion, ex4.W_xh_copy) for v in _numbers(e.question_web)}
+    answers = {round(abs(float(v)), 3) for v in (*np.ravel(backward_recursion(*SMALL_BACKWARD)),
+                                                *np.ravel(W_xh_copy(*SMALL_COPY)))} - given - {0.0}
+    shown = answers & {round(abs(v), 3) for v in _numbers(text)}
+    assert not shown, f"a 'not yet' shows the answer {shown}: {text}"
+
+
+@pytest.mark.parametrize("slip, wrong, words", BACKWARD_SLIPS, ids=[w for _, _, w in BACKWARD_SLIPS])
+def test_a_backward_recursion_with_a_usual_slip_is_not_yet_naming_the_term(lab, slip, wrong, words):
+    fb = ex4.backward_recursion.check(_backward(**slip))
+    assert fb.answered and not fb.correct
+    assert fb.wrong == wrong and words in fb.text, fb
+    assert "small case" in fb.text  # the case a student can follow by hand is checked first
+    _gives_nothing_away(fb.text)
+
+
+@pytest.mark.parametrize("slip, wrong, words", BACKWARD_SLIPS, ids=[w for _, _, w in BACKWARD_SLIPS])
+def test_the_same_slip_typed_in_the_web_page_names_the_same_term(slip, wrong, words):
+    typed = np.round(_backward(**slip)(*SMALL_BACKWARD), 3).tolist()  # as a student types it, 3 decimals
+    fb = ex4.backward_recursion.judge(typed)
+    assert fb.answered and not fb.correct and fb.wrong == wrong and words in fb.text, fb
+    _gives_nothing_away(fb.text)
+
+
+def test_backward_recursion_right_answers_in_both_audiences(lab):
+    assert ex4.backward_recursion.check(_backward()).correct
+    typed = [[f"{v:.3f}" for v in row] for row in backward_recursion(*SMALL_BACKWARD)]
+    assert ex4.backward_recursion.judge(typed).correct
+    reversed_rows = typed[::-1]
+    fb = ex4.backward_recursion.judge(reversed_rows)
+    assert fb.wrong == "order"
+
+
+def test_backward_recursion_shapes_errors_and_unwritten_code(lab):
+    fb = ex4.backward_recursion.check(lambda dY, h, W_hh, W_hy: np.zeros(3))
+    assert fb.wrong == "shape" and "(3, 2)" in fb.text
+    fb = ex4.backward_recursion.check(lambda dY, h, W_hh, W_hy: W_hy @ dY[0])
+    assert not fb.correct and "ValueError" in fb.text
+    fb = ex4.backward_recursion.judge([["1", "2"], ["", ""], ["3", "4"]])
+    assert not fb.correct and "every entry" in fb.text
+    # the notebook's starting code is not written yet: "no answer yet", never "not yet"
+    namespace = {"np": np}
+    exec(ex4.backward_recursion.code.split("\nex4.")[0], namespace)
+    assert not ex4.backward_recursion.check(namespace["my_backward"]).answered
+
+
+# =========================================================================== exercises: a copy of W_xh
+def _copy(kind):
+    def fn(dh_t, h_t, x_id, d):
+        c = np.zeros((len(h_t), d))
+        col = {"right": (1 - h_t ** 2) * dh_t, "no_phi": dh_t, "no_square": (1 - h_t) * dh_t,
+               "swapped": (1 - dh_t ** 2) * h_t}.get(kind, (1 - h_t ** 2) * dh_t)
+        if kind == "every":
+            return np.outer(col, np.ones(d))
+        if kind == "transposed":
+            return c.T
+        if kind == "zeros":
+            return c
+        c[:, (x_id + 1) % d if kind == "column" else x_id] = col
+        if kind == "sign":
+            c = -c
+        return c
+    return fn
+
+
+COPY_SLIPS = [
+    ("no_phi", "Phi'", "forgot Φ′"),
+    ("no_square", "Phi'", "with the square"),
+    ("swapped", "Phi'", "swapped"),
+    ("every", "x_t", "only one column"),
+    ("column", "x_t", "the column of the input"),
+    ("zeros", "x_t", "all zeros"),
+    ("sign", "Phi'", "the right column"),
+    ("transposed", "shape", "shape"),
+]
+
+
+@pytest.mark.parametrize("kind, wrong, words", COPY_SLIPS, ids=[k for k, _, _ in COPY_SLIPS])
+def test_a_W_xh_copy_with_a_usual_slip_is_not_yet_naming_the_term(lab, kind, wrong, words):
+    fb = ex4.W_xh_copy.check(_copy(kind))
+    assert fb.answered and not fb.correct and fb.wrong == wrong and words in fb.text, fb
+    _gives_nothing_away(fb.text)
+    if kind != "transposed":  # the web page's grid has the right shape: a transposed copy cannot be typed
+        fb = ex4.W_xh_copy.judge(np.round(_copy(kind)(*SMALL_COPY), 3).tolist())
+        assert fb.answered and not fb.correct and fb.wrong == wrong and words in fb.text, fb
+        _gives_nothing_away(fb.text)
+
+
+def test_W_xh_copy_right_answers_and_the_column_named_by_its_character(lab):
+    assert ex4.W_xh_copy.check(_copy("right")).correct
+    typed = [[f"{v:g}" for v in row] for row in W_xh_copy(*SMALL_COPY)]
+    assert ex4.W_xh_copy.judge(typed).correct
+    fb = ex4.W_xh_copy.judge(np.round(_copy("column")(*SMALL_COPY), 3).tolist())
+    assert "column d" in fb.text  # the web page names its columns by the characters a, b, c, d
+    namespace = {"np": np}
+    exec(ex4.W_xh_copy.code.split("\nex4.")[0], namespace)
+    assert not ex4.W_xh_copy.check(namespace["my_W_xh_copy"]).answered
+
+
+# =========================================================================== exercises: the zero copy
+@pytest.mark.parametrize("answer, wrong", [([5], "dL/dh_T"), ([1, 5], "dL/dh_T"), ([2], "h_{t-1}"),
+                                           ([1, 3], "h_{t-1}")])
+def test_zero_copy_wrong_choices(lab, answer, wrong):
+    fb = ex4.zero_copy.check(set(answer))
+    assert fb.answered and not fb.correct and fb.wrong == wrong
+    _gives_nothing_away(fb.text)
+    assert ex4.zero_copy.widget  # the same judge in the page: clicked time-stamps
+    assert ex4.zero_copy.judge(sorted(answer)).wrong == wrong
+
+
+def test_zero_copy_right_answer_and_nothing_clicked(lab):
+    assert ex4.zero_copy.check({1}).correct and ex4.zero_copy.judge([1]).correct
+    assert not ex4.zero_copy.judge([]).answered  # nothing clicked yet is not an answer
+    assert "not a time-stamp" in ex4.zero_copy.judge([7]).text
+
+
+def test_every_exercise_gives_its_answer_only_in_the_solution():
+    for e in ex4.EXERCISES:
+        question = e.question_web if isinstance(e, FunctionExercise) else e.question
+        _gives_nothing_away(question + e.question)
+        assert e.solution().text and e.hint().text
+    # the solutions' numbers are the right answers
+    assert "0.61925" in ex4.backward_recursion.solution().text and "0.222" in ex4.backward_recursion.solution().text
+    assert "−0.576" in ex4.W_xh_copy.solution().text
+
+
+# =========================================================================== slip 1: t in view with what it moves
+def test_the_time_stamp_is_a_backwards_stepper_in_the_control_bar_with_the_gap(app):
+    """The t slider sat ~900 px above the gap curve it moves: it is now a TimeStepper in the control bar, which
+    stays at the top of the screen while the views scroll, with the read-out of the gap."""
+    bars = [w for w in app.children if "rnnviz-controls" in getattr(w, "_dom_classes", ())]
+    assert len(bars) == 1
+    inside = set()
+    stack = [bars[0]]
+    while stack:
+        w = stack.pop()
+        inside.add(id(w))
+        stack.extend(getattr(w, "children", ()))
+    assert isinstance(app.stepper, TimeStepper) and app.stepper.direction == -1
+    assert id(app.stepper) in inside and id(app.t) in inside and id(app.summary) in inside
+    assert id(app.weight) in inside
+    assert id(app.time_view) not in inside and id(app.sequence_view) not in inside
+    # the stepper walks the backward pass: from T down, pause keeps t, play at t = 1 starts again at T
+    T = app.problem.T
+    app.t.value = T
+    assert app.stepper.value == T
+    app.play.value = True
+    app.stepper.tick()
+    app.stepper.tick()
+    assert app.t.value == T - 2
+    assert marks(app.sequence_view.value, "gap_now")[0] == pytest.approx(app.gap)  # the gap moved with t
+    app.play.value = False
+    app.stepper.tick()
+    assert app.t.value == T - 2
+    app.t.value = 1
+    app.play.value = True
+    assert app.t.value == T
+    app.play.value = False
+    app.t.value = T
+
+
+# =========================================================================== controls checked against the lesson's constants
+def test_values_outside_the_lessons_ranges_are_refused_even_when_a_browser_raises_max(app):
+    app.train_steps.max = 10 ** 6  # a browser can send a slider's max too
+    app.train_steps.value = 10 ** 6
+    assert app.message.kind == "error" and f"{TRAIN_STEPS[0]} to {TRAIN_STEPS[1]}" in app.message.text
+    assert app.stale
+    app.set_quietly(app.train_steps, max=TRAIN_STEPS[1])
+    app.train_steps.value = 10
+    assert app.message.kind == "" and not app.stale
+    T = app.problem.T
+    app.t.max = T + 5
+    app.t.value = T + 3
+    assert app.message.kind == "error" and f"T = {T}" in app.message.text
+    app.set_quietly(app.t, max=T)
+    app.t.value = T - 1
+    assert app.message.kind == "" and not app.stale
+    app.t.value = T
+
+
+def test_a_bad_sentence_shows_its_message_under_the_sentence_box(app):
+    app.sentence.value = "x" * 500
+    assert app.message.kind == "error" and "at most" in app.message.text
+    rows = list(app.children)
+    at = next(i for i, w in enumerate(rows) if app.sentence in getattr(w, "children", ()))
+    assert rows[at + 1] is app.message
+    app.sentence.value = "the cat chased the mouse"
+    assert app.message.kind == "info" and not app.stale
+
+
+# =========================================================================== in a browser, at 1024 x 768
+@pytest.mark.browser
+def test_at_1024_by_768_the_t_control_stays_on_screen_with_the_gap_curve():
+    pytest.importorskip("playwright")
+    from browser.harness import CHROMIUM, browser_page, open_lesson, voila_server
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing")
+    with voila_server(ROOT / "notebooks") as url, browser_page((1024, 768)) as page:
+        open_lesson(page, f"{url}/voila/render/{NOTEBOOK.name}")
+        gap = page.locator('.rnnviz-app svg[data-name="gap_chart"]').first
+        gap.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        box = gap.bounding_box()
+        slider = page.locator(".rnnviz-controls .rnnviz-stepper .noUi-handle").first.bounding_box()
+        assert box and slider
+        assert 0 <= slider["y"] and slider["y"] + slider["height"] <= 768, f"t is off screen: {slider}"
+        assert box["y"] < 768 and box["y"] + box["height"] > 0, f"the gap curve is off screen: {box}"
+        assert slider["y"] + slider["height"] <= box["y"], "the control bar covers the gap curve"
+        width = page.evaluate("() => [document.querySelector('.rnnviz-app').scrollWidth, "
+                              "document.querySelector('.rnnviz-app').clientWidth]")
+        assert width[0] <= width[1] + 1, f"the app scrolls sideways at 1024 px: {width}"
