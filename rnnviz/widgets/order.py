@@ -1,106 +1,42 @@
-"""Lesson 1: why order matters -- a bag of words against an RNN.
+"""Lesson 1: why order matters -- a bag of words against an RNN: the apps.
 
-* :class:`CompareApp` -- two sentences side by side: their bag-of-words count vectors
-  (identical when one is a reordering of the other), the RNN's final hidden states
-  (different), and the chapter's two problems: a fixed-input network has no place for
-  extra words (a view of its own that follows the "input slots" slider without redrawing
-  the others), and word order changes meaning.
-* :class:`TrainProbeApp` -- train a bag-of-words classifier and an RNN live on the
-  shipped order-dependent task (:func:`rnnviz.data.word_order`), held-out accuracy side
-  by side, then shuffle the words of a test sentence and watch each model's prediction.
-* :func:`check_bag_of_words`, :func:`check_final_state` -- the exercises' checkers: they
-  run the student's function on a few sentences and name the mistake when there is one.
-* :func:`parse_sentence` -- the validation behind every text box (length, unknown words).
+* :class:`CompareApp` -- two sentences side by side: their bag-of-words count vectors (identical when one is
+  a reordering of the other), the RNN's hidden states (different), and the chapter's two problems: a
+  fixed-input network has no place for extra words (a view of its own that follows the "input slots" slider
+  without redrawing the others), and word order changes meaning.
+* :class:`TrainProbeApp` -- a bag-of-words classifier and an RNN, untrained at first (at chance), trained on
+  "Train both" on the word-order task (:func:`rnnviz.data.word_order`) with held-out accuracy drawn as they
+  learn; then shuffle the words of a test sentence and watch each model's prediction.
+
+What they compute is in :mod:`rnnviz.lessonmath.order`, the views in :mod:`rnnviz.viz.order`, the exercises in
+:mod:`rnnviz.exercises.order`.
 """
 
 from __future__ import annotations
 
 import html
 import time
-from collections.abc import Callable, Sequence
-from typing import NamedTuple
+from collections.abc import Sequence
 
 import ipywidgets as W
 import numpy as np
 
-from ..core.bow import bag_of_words, bow_classifier, rnn_classifier
 from ..core.network import Network
-from ..core.optim import Adam
-from ..core.train import Trainer, classification_batches
-from ..data import UNK, Vocabulary, tokenize_words, word_order
+from ..data import UNK, Vocabulary, word_order
+from ..lessonmath.order import (
+    BOW_HIDDEN, EXAMPLES, HIDDEN_RANGE, LR_RANGE, MAX_CHARS, MAX_WORDS, SEED_RANGE, SLOTS_RANGE, STEPS_RANGE,
+    TRAIN_SIZE_RANGE, Comparison, TrainingRun, accuracy, bag_of_words, check_settings, compare, hidden_states,
+    lesson_vocabulary, make_models, parse_sentence, probabilities, same_bag, shuffled, slot_fit, train_both,
+)
 from ..viz.order import SLOTS_VIEW_CLASS, compare_html, probe_html, slots_html, training_html
-from .base import LessonApp, explained, heading
+from .base import LessonApp, SentenceBox, explained, heading
 
-__all__ = [
-    "EXAMPLES",
-    "MAX_CHARS",
-    "MAX_WORDS",
-    "CompareApp",
-    "TrainProbeApp",
-    "TrainingRun",
-    "check_bag_of_words",
-    "check_final_state",
-    "final_states",
-    "lesson_vocabulary",
-    "parse_sentence",
-    "reference_bag_of_words",
-]
+__all__ = ["EXAMPLES", "MAX_CHARS", "MAX_WORDS", "CompareApp", "TrainProbeApp", "TrainingRun", "final_states",
+           "lesson_vocabulary", "parse_sentence", "reference_bag_of_words"]
 
-MAX_WORDS = 30
-MAX_CHARS = 300
-
-#: label -> (sentence A, sentence B)
-EXAMPLES = {
-    "same words, other order": ("the dog bit the man", "the man bit the dog"),
-    "different lengths": ("the dog bit the man", "the hungry dog was bitten by the old man"),
-    "same meaning, other words": ("the dog bit the man", "the man was bitten by the dog"),
-    "an adjective moves": ("the hungry dog bit the man", "the dog bit the hungry man"),
-}
 OWN = "(your own sentences)"
-
-
-def lesson_vocabulary() -> Vocabulary:
-    """The word vocabulary of the shipped word-order task (the same for every call)."""
-    return word_order(2, rng=np.random.default_rng(0)).vocab
-
-
-def parse_sentence(text: object, vocab: Vocabulary, *, name: str = "sentence") -> list[str]:
-    """The words of ``text``, checked: not empty, not too long, every word in ``vocab``.
-
-    Punctuation is dropped ("the dog bit the man." is fine). Raises ValueError naming
-    the unknown word(s), or saying what is too long or empty.
-    """
-    if not isinstance(text, str):
-        raise TypeError(f"{name}: expected text, got {type(text).__name__}")
-    if len(text) > MAX_CHARS:
-        raise ValueError(f"{name}: too long ({len(text)} characters); type one sentence of at most {MAX_WORDS} words "
-                         f"({MAX_CHARS} characters)")
-    words = [t for t in tokenize_words(text) if t[0].isalnum()]
-    if not words:
-        raise ValueError(f"{name}: is empty; type a sentence such as 'the dog bit the man'")
-    if len(words) > MAX_WORDS:
-        raise ValueError(f"{name}: {len(words)} words is too long for this lesson; use at most {MAX_WORDS}")
-    unknown = list(dict.fromkeys(w for w in words if w not in vocab or w == UNK))
-    if unknown:
-        listed = ", ".join(repr(w) for w in unknown[:6]) + (f" and {len(unknown) - 6} more" if len(unknown) > 6 else "")
-        verb = "is" if len(unknown) == 1 else "are"
-        raise ValueError(f"{name}: {listed} {verb} not in the lesson's vocabulary of {len(vocab) - 1} words "
-                         f"(listed above the boxes); e.g. 'the hungry dog bit the man'")
-    return words
-
-
-def reference_bag_of_words(words: Sequence[str], vocab: Vocabulary) -> np.ndarray:
-    """The count vector c (V,) of a list of words; unknown words count as ``<unk>`` (id 0)."""
-    ids = vocab.encode(list(words))
-    if ids.size == 0:
-        return np.zeros(len(vocab))
-    return bag_of_words(ids[None], vocab_size=len(vocab))[0]
-
-
-def final_states(net: Network, params: dict, words: Sequence[str], vocab: Vocabulary) -> np.ndarray:
-    """h_t after each word, (T, H), of the network's first layer; the last row is h_T."""
-    ids = vocab.encode(list(words))
-    return net.forward(params, ids[None]).hidden["layer0.fwd"][0]
+#: older names of the lesson math, kept importable from here
+reference_bag_of_words, final_states = bag_of_words, hidden_states
 
 
 def _words_html(vocab: Vocabulary) -> str:
@@ -120,13 +56,15 @@ class CompareApp(LessonApp):
         self.vocab = lesson_vocabulary()
         self.net = Network(len(self.vocab), hidden_size, 2)
         self.params = self.net.init_params(np.random.default_rng(seed))
-        self._quiet = False
-        wide = W.Layout(width="380px")
-        self.example = W.Dropdown(options=[*EXAMPLES, OWN], value=OWN, description="example", layout=W.Layout(width="380px"))
-        self.text_a = W.Text(value=sentence_a, description="sentence A", continuous_update=False, layout=wide)
-        self.text_b = W.Text(value=sentence_b, description="sentence B", continuous_update=False, layout=wide)
-        self.slots = W.IntSlider(value=slots, min=2, max=12, description="input slots", continuous_update=True,
-                                 layout=W.Layout(width="380px"))
+        self.comparison: Comparison | None = None
+        wide = "380px"
+        self.example = W.Dropdown(options=[*EXAMPLES, OWN], value=OWN, description="example",
+                                  style={"description_width": "100px"}, layout=W.Layout(width=wide))
+        self.text_a = SentenceBox(sentence_a, description="sentence A", max_chars=MAX_CHARS, width=wide)
+        self.text_b = SentenceBox(sentence_b, description="sentence B", max_chars=MAX_CHARS, width=wide)
+        self.slots = W.IntSlider(value=slots, min=SLOTS_RANGE[0], max=SLOTS_RANGE[1], description="input slots",
+                                 continuous_update=True, style={"description_width": "100px"},
+                                 layout=W.Layout(width=wide))
         self.summary = W.HTML()
         # moves with the slider: a view of its own, so a move redraws nothing else (viz.order.slots_html)
         self.slots_view = W.HTML()
@@ -146,11 +84,15 @@ class CompareApp(LessonApp):
                     "h<sub>t</sub>, and the outlined last column is the h<sub>T</sub> of panel 2. "
                     "Hover over a bar or a cell for its value."),
             W.HTML(f'<div class="rnnviz-help" style="max-width:1100px">{_words_html(self.vocab)}</div>'),
-            explained(self.example, "load a prepared pair: reordered words, different lengths, same meaning in other words"),
-            explained(self.text_a, "type a sentence with the words above and press Enter"),
-            explained(self.text_b, "reorder A's words here: the bag of words stays the same, the RNN's state does not"),
-            explained(self.slots, "how many words the fixed-input network takes: short sentences leave slots empty, "
-                                  "long ones lose words"),
+            self.control_bar(
+                explained(self.example, "load a prepared pair: reordered words, different lengths, same meaning in "
+                                        "other words"),
+                explained(self.text_a, "type a sentence with the words above and press Enter"),
+                explained(self.text_b, "reorder A's words here: the bag of words stays the same, the RNN's state "
+                                       "does not"),
+                explained(self.slots, "how many words the fixed-input network takes: short sentences leave slots "
+                                      "empty, long ones lose words"),
+            ),
             self.slots_view,
             self.summary,
             self.compare_view,
@@ -161,50 +103,58 @@ class CompareApp(LessonApp):
         self.watch(self.slots, self._slots_moved)
         self.refresh()
 
+    # ------------------------------------------------------------------ reading the controls
+    @property
+    def words(self) -> tuple[list[str], list[str]] | None:
+        """The words of A and B now drawn (None before the first good update)."""
+        return None if self.comparison is None else (self.comparison.words_a, self.comparison.words_b)
+
+    @property
+    def same_bag(self) -> bool:
+        return bool(self.comparison and self.comparison.same_bag)
+
+    @property
+    def state_distance(self) -> float:
+        return float("nan") if self.comparison is None else self.comparison.distance
+
+    def _sentences(self) -> tuple[list[str], list[str]]:
+        return (parse_sentence(self.text_a.text(), self.vocab, name="sentence A"),
+                parse_sentence(self.text_b.text(), self.vocab, name="sentence B"))
+
+    def _checked_slots(self) -> int:
+        slots = self.slots.value
+        lo, hi = SLOTS_RANGE
+        if isinstance(slots, bool) or not isinstance(slots, (int, np.integer)) or not lo <= slots <= hi:
+            raise ValueError(f"input slots: expected a whole number from {lo} to {hi}, got {slots!r}")
+        return int(slots)
+
     # ------------------------------------------------------------------ handlers
     def _load_example(self) -> None:
-        if self._quiet or self.example.value not in EXAMPLES:
+        label = self.example.value
+        if label == OWN:
             return
-        a, b = EXAMPLES[self.example.value]
-        self._quiet = True
-        try:
-            self.text_a.value, self.text_b.value = a, b
-        finally:
-            self._quiet = False
+        if label not in EXAMPLES:
+            raise ValueError(f"example: expected one of {', '.join(map(repr, EXAMPLES))}, got {label!r}")
+        with self.quiet():
+            self.text_a.value, self.text_b.value = EXAMPLES[label]
         self.update()
 
     def _typed(self) -> None:
-        if self._quiet:
-            return
         pair = (self.text_a.value, self.text_b.value)
         label = next((k for k, v in EXAMPLES.items() if v == pair), OWN)
         if label != self.example.value:
-            self._quiet = True
-            try:
-                self.example.value = label
-            finally:
-                self._quiet = False
+            self.set_quietly(self.example, value=label)
         self.update()
-
-    def _sentences(self) -> tuple[list[str], list[str]]:
-        return (parse_sentence(self.text_a.value, self.vocab, name="sentence A"),
-                parse_sentence(self.text_b.value, self.vocab, name="sentence B"))
-
-    def _checked_slots(self) -> int:
-        slots = int(self.slots.value)
-        if not self.slots.min <= slots <= self.slots.max:
-            raise ValueError(f"input slots: expected {self.slots.min} to {self.slots.max}, got {slots}")
-        return slots
 
     def _slots_moved(self) -> None:
         """Only the slots view and the summary: nothing in the other view depends on the number of slots."""
         words = self._sentences()  # a bad sentence in a box stays a message
-        if words != getattr(self, "words", None):
+        if words != self.words:
             self.update()
             return
         self._show_slots(*words, self._checked_slots())
 
-    def _show_slots(self, words_a, words_b, slots: int) -> None:
+    def _show_slots(self, words_a: list[str], words_b: list[str], slots: int) -> None:
         self.slots_view.value = slots_html(words_a, words_b, slots)
         self.summary.value = self._explain(words_a, words_b, slots)
 
@@ -212,43 +162,37 @@ class CompareApp(LessonApp):
         """Everything, from the sentences and the slots."""
         words_a, words_b = self._sentences()
         slots = self._checked_slots()
-        c_a = reference_bag_of_words(words_a, self.vocab)
-        c_b = reference_bag_of_words(words_b, self.vocab)
-        shown = list(dict.fromkeys([*words_a, *words_b]))
-        ids = [self.vocab.id_of(w) for w in shown]
-        states_a = final_states(self.net, self.params, words_a, self.vocab)
-        states_b = final_states(self.net, self.params, words_b, self.vocab)
-        self.same_bag = bool(np.array_equal(c_a, c_b))
-        self.state_distance = float(np.linalg.norm(states_a[-1] - states_b[-1]))
-        self.words = (words_a, words_b)
-        self.compare_view.value = compare_html(words_a, words_b, shown, c_a[ids], c_b[ids], states_a, states_b)
+        cmp = compare(words_a, words_b, self.net, self.params, self.vocab)
+        self.comparison = cmp
+        self.compare_view.value = compare_html(cmp.words_a, cmp.words_b, cmp.shown, cmp.counts_a, cmp.counts_b,
+                                               cmp.states_a, cmp.states_b)
         self._show_slots(words_a, words_b, slots)
 
-    def _explain(self, words_a, words_b, slots) -> str:
+    def _explain(self, words_a: list[str], words_b: list[str], slots: int) -> str:
+        cmp = self.comparison
         lines = []
-        if self.same_bag and words_a != words_b:
+        if cmp.same_bag and words_a != words_b:
             lines.append("<b>Same bag of words.</b> A and B use the same words the same number of times; only the order "
                          "differs. Their count vectors are identical, so <i>every</i> bag-of-words model, whatever its "
                          "weights, gives them the same answer.")
-        elif self.same_bag:
+        elif cmp.same_bag:
             lines.append("A and B are the same sentence.")
         else:
             lines.append("The count vectors differ (A and B do not use exactly the same words).")
-        if self.state_distance > 1e-9:
-            lines.append(f"The RNN's final states differ by {self.state_distance:.2f} (Euclidean distance): it read the "
+        if cmp.distance > 1e-9:
+            lines.append(f"The RNN's final states differ by {cmp.distance:.2f} (Euclidean distance): it read the "
                          "words in order, so a classifier on h_T <i>can</i> tell the sentences apart.")
         else:
             lines.append("The RNN's final states are identical: same words in the same order.")
         parts = []
         for name, words in (("A", words_a), ("B", words_b)):
-            if len(words) > slots:
-                lost = words[slots:]
-                parts.append(f"{name} has {len(words)} words: the last {len(lost)} ({html.escape(' '.join(lost))}) have "
-                             f"no input slot and are lost")
-            elif len(words) < slots:
-                empty = slots - len(words)
-                parts.append(f"{name} has {len(words)} words and leaves {empty} slot{'s' if empty > 1 else ''} without "
-                             f"input")
+            fit = slot_fit(words, slots)
+            if fit.lost:
+                parts.append(f"{name} has {fit.words} words: the last {len(fit.lost)} "
+                             f"({html.escape(' '.join(fit.lost))}) have no input slot and are lost")
+            elif fit.empty:
+                parts.append(f"{name} has {fit.words} words and leaves {fit.empty} slot{'s' if fit.empty > 1 else ''} "
+                             "without input")
         if parts:
             lines.append(f"<b>Different lengths.</b> With {slots} input slots: " + "; ".join(parts)
                          + f". The RNN just runs {len(words_a)} and {len(words_b)} time-stamps with the same weights.")
@@ -256,50 +200,51 @@ class CompareApp(LessonApp):
 
 
 # =========================================================================== app 2: train and probe
-class TrainingRun(NamedTuple):
-    """What one press of Train did."""
-
-    steps: int  # optimizer steps per model
-    seconds: float  # wall time of the whole run (both models, evaluations, view updates)
-    train_size: int  # training sentences
-    bow: float  # final held-out accuracy of the bag of words
-    rnn: float  # final held-out accuracy of the RNN
-    curves: dict  # "step", "bow", "rnn": held-out accuracy during training
-
-
 class TrainProbeApp(LessonApp):
-    """Train a bag-of-words classifier and an RNN on the word-order task; probe them by shuffling a sentence."""
+    """A bag-of-words classifier and an RNN on the word-order task: untrained at first, trained on "Train both";
+    probe them by shuffling a sentence.
+
+    ``pace``: the shortest time (s) between two drawings of the accuracy view when the button trains, so that a
+    class sees the curves grow (the run itself takes about a second at the defaults); :meth:`train` called from
+    code does not wait.
+    """
 
     title = "Train both on who-did-what-to-whom, then shuffle a sentence"
+    EVALUATIONS = 40  # held-out evaluations (and drawings of the accuracy view) per run, at most
 
     def __init__(self, *, train_size: int = 600, steps: int = 300, hidden_size: int = 16, lr: float = 3e-3,
-                 bow_model: str = "MLP", seed: int = 0, test_size: int = 400, batch_size: int = 32):
+                 bow_model: str = "MLP", seed: int = 0, test_size: int = 400, batch_size: int = 32,
+                 pace: float = 0.05):
         self.vocab = lesson_vocabulary()
         self.test = word_order(test_size, rng=np.random.default_rng(10_000 + seed))
         self.class_names = tuple(self.test.class_names)
         self.batch_size = batch_size
+        self.pace = float(pace)
         s = {"description_width": "130px"}
         wide = W.Layout(width="380px")
-        self.train_size = W.IntSlider(value=train_size, min=100, max=4000, step=100, description="training sentences",
-                                      style=s, layout=wide, continuous_update=False)
-        self.steps = W.IntSlider(value=steps, min=20, max=2000, step=20, description="training steps", style=s,
-                                 layout=wide, continuous_update=False)
-        self.hidden = W.IntSlider(value=hidden_size, min=2, max=64, description="RNN hidden units", style=s,
-                                  layout=wide, continuous_update=False)
-        self.lr = W.FloatLogSlider(value=lr, base=10, min=-4, max=-1, step=0.25, description="learning rate", style=s,
-                                   layout=wide, readout_format=".1e", continuous_update=False)
-        self.bow_model = W.Dropdown(options=[("logistic regression", "logistic"), ("MLP, 16 hidden units", "MLP")],
+        self.train_size = W.IntSlider(value=train_size, min=TRAIN_SIZE_RANGE[0], max=TRAIN_SIZE_RANGE[1], step=100,
+                                      description="training sentences", style=s, layout=wide, continuous_update=False)
+        self.steps = W.IntSlider(value=steps, min=STEPS_RANGE[0], max=STEPS_RANGE[1], step=20,
+                                 description="training steps", style=s, layout=wide, continuous_update=False)
+        self.hidden = W.IntSlider(value=hidden_size, min=HIDDEN_RANGE[0], max=HIDDEN_RANGE[1],
+                                  description="RNN hidden units", style=s, layout=wide, continuous_update=False)
+        self.lr = W.FloatLogSlider(value=lr, base=10, min=np.log10(LR_RANGE[0]), max=np.log10(LR_RANGE[1]), step=0.25,
+                                   description="learning rate", style=s, layout=wide, readout_format=".1e",
+                                   continuous_update=False)
+        self.bow_model = W.Dropdown(options=[("logistic regression", "logistic"),
+                                             (f"MLP, {BOW_HIDDEN} hidden units", "MLP")],
                                     value=bow_model, description="bag of words", style=s, layout=wide)
-        self.seed = W.BoundedIntText(value=seed, min=0, max=9999, description="seed", style=s,
+        self.seed = W.BoundedIntText(value=seed, min=SEED_RANGE[0], max=SEED_RANGE[1], description="seed", style=s,
                                      layout=W.Layout(width="230px"))
-        self.train_button = W.Button(description="Train both", icon="play", button_style="primary")
-        self.progress = W.IntProgress(value=0, min=0, max=1, description="progress", style=s, layout=wide)
+        self.train_button = self.button("Train both", self._train_clicked, icon="play", style="primary", busy=True)
+        self.progress = W.IntProgress(value=0, min=0, max=1, description="progress", style={"description_width": "70px"},
+                                      layout=W.Layout(width="300px"))
         self.status = W.HTML()
-        self.probe_text = W.Text(description="probe sentence", continuous_update=False, style=s,
-                                 layout=W.Layout(width="520px"))
-        self.shuffle_button = W.Button(description="shuffle the words", icon="random")
-        self.next_button = W.Button(description="new test sentence", icon="forward")
-        self.restore_button = W.Button(description="original order", icon="undo")
+        self.probe_text = SentenceBox("", description="probe sentence", max_chars=MAX_CHARS, width="520px",
+                                      description_width="130px")
+        self.shuffle_button = self.button("shuffle the words", self.shuffle, icon="random")
+        self.next_button = self.button("new test sentence", self.next_sentence, icon="forward")
+        self.restore_button = self.button("original order", self.restore, icon="undo")
         self.probe_info = W.HTML()
         # drawn as SVG by rnnviz.viz.order: the accuracy during training, live; the probe's two panels
         self.training_view = W.HTML()
@@ -307,138 +252,141 @@ class TrainProbeApp(LessonApp):
         # side by side in a wide page, one below the other in a narrow one
         self.views = W.Box([self.training_view, self.probe_view],
                            layout=W.Layout(flex_flow="row wrap", align_items="flex-start", grid_gap="10px 30px"))
+        train_row = explained(self.train_button, "start from random weights (seeded) and train both with the settings "
+                                                 "below: panel 1 draws their accuracy as they learn")
+        train_row.children = (self.train_button, self.progress, *train_row.children[1:])
+        probe_buttons = W.HBox([self.next_button, self.shuffle_button, self.restore_button,
+                                W.HTML('<span class="rnnviz-help">new test sentence: another held-out sentence '
+                                       '&middot; shuffle: its words in a random order (seeded) &middot; original '
+                                       'order: back to the sentence as written</span>')])
+        probe_buttons.add_class("rnnviz-control")
         super().__init__([
             heading(self.title,
                     "Each sentence says who acts on whom: <i>animal acts on person</i> (\"the dog bit the man\") or "
                     "<i>person acts on animal</i> (\"the man bit the dog\", \"the dog was bitten by the man\"). "
-                    "The two classes use the same words; only the order differs. <b>Panel 1</b>: accuracy on "
-                    "held-out sentences that come in mirror pairs, drawn while both train. A bag of words gives both "
-                    "sentences of a pair the same answer, so it is right on exactly one of them: 50%, however long "
-                    "it trains. The RNN reads the order and climbs to 100%. <b>Panels 2 and 3</b>: the probe. "
-                    "Shuffling keeps the counts, so the bag of words' input, and its prediction, never change (a "
-                    "flat orange line in panel 3); the RNN's do. Hover over a point or a bar for its value."),
+                    "The two classes use the same words; only the order differs. Both models start untrained, at "
+                    "chance. <b>Panel 1</b>: accuracy on held-out sentences that come in mirror pairs, drawn while "
+                    "both train. A bag of words gives both sentences of a pair the same answer, so it is right on "
+                    "exactly one of them: 50%, however long it trains. The RNN reads the order and can learn it. "
+                    "<b>Panels 2 and 3</b>: the probe. Shuffling keeps the counts, so the bag of words' input, and "
+                    "its prediction, never change (a flat orange line in panel 3); the RNN's do. Hover over a point "
+                    "or a bar for its value."),
+            self.control_bar(
+                train_row,
+                self.status,
+                explained(self.probe_text, "a sentence both models classify; type your own with the words of lesson "
+                                           "1 and press Enter"),
+                probe_buttons,
+                self.probe_info,
+            ),
             explained(self.train_size, "how many sentences to train on (both models see the same ones)"),
-            explained(self.steps, "optimizer steps (Adam, 32 sentences each) per model; the defaults train in a second or two"),
-            explained(self.hidden, "size p of the RNN's state h_t; more units learn faster and more reliably, 2 to 4 may get stuck"),
+            explained(self.steps, "optimizer steps (Adam, 32 sentences each) per model"),
+            explained(self.hidden, "size p of the RNN's state h_t; more units learn faster and more reliably, 2 to 4 "
+                                   "may get stuck"),
             explained(self.lr, "Adam's step size; larger learns faster until it becomes unstable"),
             explained(self.bow_model, "logistic regression on the counts, or an MLP (the chapter's 'conventional "
                                       "network'): both stay at 50%"),
             explained(self.seed, "the same seed and settings give exactly the same curves; change it for another run"),
-            explained(self.train_button, "start again from random weights and train both models with the settings "
-                                         "above (they take effect here)"),
-            self.progress,
-            self.status,
-            explained(self.probe_text, "a sentence both models classify; type your own with the words of lesson 1"),
-            W.HBox([self.next_button, self.shuffle_button, self.restore_button]),
-            W.HTML('<span class="rnnviz-help">new test sentence: pick another held-out sentence &middot; shuffle: put its '
-                   'words in a random order (seeded) &middot; original order: back to the sentence as written</span>'),
-            self.probe_info,
             self.views,
         ])
-        self.train_button.on_click(lambda _: self.run_guarded(self.train))
-        self.shuffle_button.on_click(lambda _: self.run_guarded(self.shuffle))
-        self.next_button.on_click(lambda _: self.run_guarded(self.next_sentence))
-        self.restore_button.on_click(lambda _: self.run_guarded(self.restore))
         self.watch(self.probe_text, self.update)
         for control in (self.train_size, self.steps, self.hidden, self.lr, self.bow_model, self.seed):
             self.watch(control, self._settings_changed)
-        self._init_models()
-        self.run = None
+        self.settings = self._checked_settings()
+        self.models = make_models(len(self.vocab), len(self.class_names), self.settings)
+        self.run: TrainingRun | None = None
+        self.live_draws = 0  # accuracy views drawn during the last run
         self._probe_index = 0
         self._probe_rng = np.random.default_rng(seed)
         self._history: list[tuple[str, float, float]] = []
-        self._history_bag: np.ndarray | None = None
-        self.curves = {"step": [0], "bow": [self._accuracy(self.bow)], "rnn": [self._accuracy(self.rnn)]}
-        self.live_draws = 0  # training views sent during the last run
-        self._draw_training(total=int(self.steps.value))
-        self.status.value = ("Untrained: both models guess (the points at step 0). Press <b>Train both</b>.")
-        self._set_probe(self._probe_index)
+        self._history_bag: list[str] | None = None
+        self.curves = {"step": [0], "bow": [accuracy(self.models.bow, self.test)],
+                       "rnn": [accuracy(self.models.rnn, self.test)]}
+        self._draw_training(total=self.settings.steps)
+        self.status.value = self._untrained_text()
+        self.set_quietly(self.probe_text, value=self.test.sentences[self._probe_index])
+        self.refresh()
 
     # ------------------------------------------------------------------ models
+    @property
+    def bow(self):
+        """The bag-of-words classifier (a :class:`rnnviz.core.bow.SequenceClassifier`)."""
+        return self.models.bow
+
+    @property
+    def rnn(self):
+        """The RNN classifier."""
+        return self.models.rnn
+
+    @property
+    def trained(self) -> bool:
+        return self.run is not None
+
+    def _untrained_text(self) -> str:
+        return (f"<b>Untrained</b>: random weights, both at chance (50%): held-out accuracy RNN "
+                f"{self.curves['rnn'][0]:.0%}, bag of words {self.curves['bow'][0]:.0%} (the points at step 0). "
+                "Press <b>Train both</b> to watch them learn.")
+
+    def _checked_settings(self):
+        return check_settings(train_size=self.train_size.value, steps=self.steps.value, hidden=self.hidden.value,
+                              lr=self.lr.value, bow_model=self.bow_model.value, seed=self.seed.value)
+
     def _settings_changed(self) -> None:
         self._checked_settings()
         self.status.value = "Settings changed: press <b>Train both</b> to train with them."
 
-    def _init_models(self) -> None:
-        seed = int(self.seed.value)
-        V, K = len(self.vocab), len(self.class_names)
-        hidden = None if self.bow_model.value == "logistic" else 16
-        self.bow = bow_classifier(V, K, hidden, rng=np.random.default_rng(seed))
-        self.rnn = rnn_classifier(V, K, int(self.hidden.value), rng=np.random.default_rng(seed))
+    def _train_clicked(self) -> None:
+        self.train(pace=self.pace)
 
-    def _accuracy(self, clf) -> float:
-        return clf.accuracy(self.test.X, self.test.mask, self.test.y)
-
-    def _checked_settings(self) -> dict:
-        out = {}
-        for name in ("train_size", "steps", "hidden", "lr"):
-            control = getattr(self, name)
-            v = control.value
-            if not (control.min <= np.log10(v) <= control.max if name == "lr" else control.min <= v <= control.max):
-                raise ValueError(f"{control.description}: {v} is out of range")
-            out[name] = v
-        if self.bow_model.value not in ("logistic", "MLP"):
-            raise ValueError(f"bag of words: expected 'logistic' or 'MLP', got {self.bow_model.value!r}")
-        out["train_size"] = 2 * (int(out["train_size"]) // 2)  # mirror pairs: an even number
-        return out
-
-    def train(self) -> TrainingRun:
+    def train(self, *, pace: float = 0.0) -> TrainingRun:
         """Train both models from fresh random weights (seeded) with the current settings; the view updates live.
 
-        The accuracy view is redrawn after each of at most 40 evaluations, the progress bar at most ~100 times.
+        The accuracy view is redrawn after each of at most :data:`EVALUATIONS` evaluations (at least ``pace``
+        seconds apart), the progress bar at most about 100 times.
         """
-        cfg = self._checked_settings()
-        seed = int(self.seed.value)
-        steps = int(cfg["steps"])
-        task = word_order(cfg["train_size"], rng=np.random.default_rng(seed))
-        self._init_models()
-        models = {"bow": self.bow, "rnn": self.rnn}
-        trainers = {k: Trainer(m.model, m.params, Adam(lr=float(cfg["lr"])), clip=("norm", 5.0)) for k, m in models.items()}
-        # both see the same minibatches in the same order
-        batches = {k: classification_batches(m.model, task.X, task.y, task.mask, self.batch_size,
-                                             np.random.default_rng(seed + 1)) for k, m in models.items()}
-        every = -(-steps // 40)  # at most 40 evaluations (and views drawn) per run
-        self.curves = {"step": [0], "bow": [self._accuracy(self.bow)], "rnn": [self._accuracy(self.rnn)]}
+        settings = self._checked_settings()
+        self.settings = settings
+        self.models = make_models(len(self.vocab), len(self.class_names), settings)
+        self.run = None
+        steps = settings.steps
         self.progress.max, self.progress.value = 2 * steps, 0
         self.progress.bar_style = ""
-        self._draw_training(total=steps, running=True)  # the last run's curves go at once
-        self.train_button.disabled = True
         ticks = [0]
         tick_every = max(4, (2 * steps) // 100)  # a bounded number of progress messages, whatever the steps
-        self.live_draws = 0
 
-        def tick(record) -> None:
+        def tick() -> None:
             ticks[0] += 1
             if ticks[0] % tick_every == 0:
                 self.progress.value = ticks[0]
 
-        start = time.perf_counter()
+        self.status.value = f"Training both models, {steps} steps each …"
+        self.live_draws = 0
+        start = last = time.perf_counter()
         try:
-            done = 0
-            while done < steps:
-                k = min(every, steps - done)
-                for name, trainer in trainers.items():
-                    trainer.run(batches[name], k, callbacks=[tick])
-                    models[name].params = trainer.params
-                    if trainer.status == "diverged":
-                        raise ValueError(f"{'RNN' if name == 'rnn' else 'bag of words'}: {trainer.stopped_reason}")
-                done += k
-                self.curves["step"].append(done)
-                self.curves["bow"].append(self._accuracy(self.bow))
-                self.curves["rnn"].append(self._accuracy(self.rnn))
-                self._draw_training(total=steps, running=done < steps)
+            for point in train_both(self.models, settings, self.test, batch_size=self.batch_size,
+                                    evaluations=self.EVALUATIONS, on_step=tick):
+                if point.step == 0:
+                    self.curves = {"step": [0], "bow": [point.bow], "rnn": [point.rnn]}
+                    self._draw_training(total=steps, running=True)  # the last run's curves go at once
+                    continue
+                for key, value in zip(("step", "bow", "rnn"), point):
+                    self.curves[key].append(value)
+                wait = pace - (time.perf_counter() - last)
+                if wait > 0:
+                    time.sleep(wait)
+                self._draw_training(total=steps, running=point.step < steps)
+                last = time.perf_counter()
                 self.live_draws += 1
             self.progress.value = self.progress.max
             self.progress.bar_style = "success"
         except BaseException:  # a run that stopped early: the view no longer says "training"
             self._draw_training(total=steps)
+            self.status.value = "Training stopped early (see the message): the models are only partly trained."
             raise
-        finally:
-            self.train_button.disabled = False
         seconds = time.perf_counter() - start
-        self.run = TrainingRun(steps=steps, seconds=seconds, train_size=cfg["train_size"],
+        self.run = TrainingRun(steps=steps, seconds=seconds, train_size=settings.train_size,
                                bow=self.curves["bow"][-1], rnn=self.curves["rnn"][-1], curves=self.curves)
-        self.status.value = (f"Trained {steps} steps on {cfg['train_size']} sentences in {seconds:.1f} s. Held-out "
+        self.status.value = (f"Trained {steps} steps on {settings.train_size} sentences in {seconds:.1f} s. Held-out "
                              f"accuracy: <b>RNN {self.run.rnn:.0%}</b>, <b>bag of words {self.run.bow:.0%}</b> "
                              f"(chance 50%).")
         self._refresh_probe(keep_history=False)
@@ -459,10 +407,8 @@ class TrainProbeApp(LessonApp):
         self._set_text(self.test.sentences[self._probe_index])
 
     def _set_text(self, text: str) -> None:
-        if self.probe_text.value == text:
-            self.update()
-        else:
-            self.probe_text.value = text  # the observer calls update()
+        self.set_quietly(self.probe_text, value=text)
+        self.update()
 
     def next_sentence(self) -> None:
         self._set_probe(self._probe_index + 1)
@@ -471,197 +417,41 @@ class TrainProbeApp(LessonApp):
         self._set_text(self.test.sentences[self._probe_index])
 
     def shuffle(self) -> None:
-        words = parse_sentence(self.probe_text.value, self.vocab, name="probe sentence")
-        if len(set(words)) < 2:
-            raise ValueError("probe sentence: needs at least two different words to shuffle")
-        order = self._probe_rng.permutation(len(words))
-        while list(order) == list(range(len(words))):  # a shuffle that changes nothing teaches nothing
-            order = self._probe_rng.permutation(len(words))
-        self._set_text(" ".join(words[i] for i in order))
+        words = parse_sentence(self.probe_text.text(), self.vocab, name="probe sentence")
+        self._set_text(" ".join(shuffled(words, self._probe_rng)))
 
     def probabilities(self, words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """(bag-of-words probabilities (K,), RNN probabilities (K,)) of one sentence."""
-        ids = self.vocab.encode(list(words))[None]
-        return self.bow.predict_proba(ids)[0], self.rnn.predict_proba(ids)[0]
+        return probabilities(self.models, words, self.vocab)
 
     def update(self) -> None:
         self._refresh_probe(keep_history=True)
 
     def _refresh_probe(self, *, keep_history: bool) -> None:
-        words = parse_sentence(self.probe_text.value, self.vocab, name="probe sentence")
+        words = parse_sentence(self.probe_text.text(), self.vocab, name="probe sentence")
         p_bow, p_rnn = self.probabilities(words)
-        bag = reference_bag_of_words(words, self.vocab)
         text = " ".join(words)
         if not keep_history:  # the models changed: redo the probabilities of the sentences so far
             old = [t for t, _, _ in self._history] or [text]
             self._history = [(t, *(p[1] for p in self.probabilities(t.split()))) for t in old]
-        elif self._history_bag is None or not np.array_equal(bag, self._history_bag):
+        elif self._history_bag is None or not same_bag(words, self._history_bag):
             self._history = [(text, p_bow[1], p_rnn[1])]  # other words: a new probe
         elif not self._history or self._history[-1][0] != text:
             self._history.append((text, p_bow[1], p_rnn[1]))
             del self._history[:-40]
-        self._history_bag = bag
+        self._history_bag = words
         self.p_bow, self.p_rnn = p_bow, p_rnn
         texts, hb, hr = zip(*self._history)
         self.probe_view.value = probe_html(self.class_names, p_bow, p_rnn, texts, hb, hr)
         original = self.test.sentences[self._probe_index]
         if text == original:
-            truth = f"held-out sentence #{self._probe_index}, true class: <b>{self.class_names[self.test.y[self._probe_index]]}</b>"
-        elif np.array_equal(bag, reference_bag_of_words(original.split(), self.vocab)):
+            truth = (f"held-out sentence #{self._probe_index}, true class: "
+                     f"<b>{self.class_names[self.test.y[self._probe_index]]}</b>")
+        elif same_bag(words, original.split()):
             truth = "its words shuffled: there is no true class any more, but the bag of words cannot know that"
         else:
             truth = "your own sentence"
         guess = lambda p: f"{self.class_names[int(np.argmax(p))]} ({np.max(p):.0%})"  # noqa: E731
+        state = "" if self.trained else " (untrained: both guess)"
         self.probe_info.value = (f"&ldquo;{html.escape(text)}&rdquo; &mdash; {truth}.<br>Bag of words says "
-                                 f"<b>{guess(p_bow)}</b>; RNN says <b>{guess(p_rnn)}</b>.")
-
-
-# =========================================================================== exercise checkers
-_CHECK_A = ["the", "dog", "bit", "the", "man"]
-_CHECK_B = ["the", "man", "bit", "the", "dog"]
-_CHECK_UNK = ["the", "dog", "bit", "the", "astronaut"]
-
-
-def _call(fn: Callable, *args) -> tuple[object, str | None]:
-    try:
-        return fn(*args), None
-    except Exception as exc:  # the student's code: any error is feedback, not a crash
-        return None, f"{type(exc).__name__}: {exc}"
-
-
-def _as_vector(value, size: int, what: str) -> tuple[np.ndarray | None, str | None]:
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        return None, f"return a vector of numbers, one per {what}; got {type(value).__name__}"
-    if arr.shape != (size,):
-        return arr, f"shape {arr.shape}"
-    return arr, None
-
-
-def check_bag_of_words(fn: Callable, vocab: Vocabulary | None = None) -> str:
-    """Check a student's ``fn(words, vocab) -> c`` (V,) against the bag of words; say what is wrong.
-
-    Returns a message starting with ``"correct"`` or ``"not yet"``.
-    """
-    vocab = lesson_vocabulary() if vocab is None else vocab
-    V = len(vocab)
-    ref = reference_bag_of_words(_CHECK_A, vocab)
-    out, err = _call(fn, list(_CHECK_A), vocab)
-    if err:
-        return f"not yet: your function raised {err} on {' '.join(_CHECK_A)!r}"
-    c, problem = _as_vector(out, V, "vocabulary word")
-    if problem:
-        if c is not None and c.shape == (len(_CHECK_A),):
-            return (f"not yet: you returned one number per position ({len(_CHECK_A)} values): you counted positions, "
-                    f"not words. Return c of length V = len(vocab) = {V}, with c[vocab.id_of(w)] += 1 for each word w")
-        return f"not yet: return one count per vocabulary word, a vector of length V = len(vocab) = {V} ({problem})"
-    out_b, err = _call(fn, list(_CHECK_B), vocab)
-    if err:
-        return f"not yet: your function raised {err} on {' '.join(_CHECK_B)!r}"
-    c_b, problem = _as_vector(out_b, V, "vocabulary word")
-    if np.array_equal(c, ref):
-        pass
-    elif np.allclose(c[: len(_CHECK_A)], 1) and c.sum() == len(_CHECK_A) and not c[len(_CHECK_A):].any():
-        return ("not yet: you counted positions, not words: c[t] += 1 for the t-th word. A bag of words counts each "
-                "word at its id: c[vocab.id_of(w)] += 1")
-    elif np.array_equal(c, (ref > 0).astype(float)):
-        return ("not yet: you marked which words occur (0 or 1), but 'the' occurs twice in 'the dog bit the man': "
-                "count how often each word occurs")
-    elif np.allclose(c, ref / ref.sum()):
-        return "not yet: you divided by the sentence length; the chapter's bag of words is the plain count of each word"
-    elif np.array_equal(np.roll(c, -1), ref) or np.array_equal(np.roll(c, 1), ref):
-        return "not yet: the counts sit one place off: word w belongs at index vocab.id_of(w) (id 0 is <unk>)"
-    elif not problem and not np.array_equal(c, c_b):
-        return ("not yet: your vector for 'the man bit the dog' differs from the one for 'the dog bit the man'; a bag "
-                "of words only counts the words, so it must not depend on the order")
-    else:
-        wrong = [vocab.tokens[v] for v in np.flatnonzero(c != ref)]
-        w = wrong[0]
-        return (f"not yet: the count of {w!r} should be {ref[vocab.id_of(w)]:g}, got {c[vocab.id_of(w)]:g}"
-                + (f" (and {len(wrong) - 1} other entries differ)" if len(wrong) > 1 else ""))
-    if problem or not np.array_equal(c_b, ref):
-        return ("not yet: your vector for 'the man bit the dog' differs from the one for 'the dog bit the man'; a bag "
-                "of words must not depend on the order of the words")
-    out_u, err = _call(fn, list(_CHECK_UNK), vocab)
-    ref_u = reference_bag_of_words(_CHECK_UNK, vocab)
-    if err:
-        return (f"not yet: 'astronaut' is not in the vocabulary and your function raised {err}: unknown words "
-                f"must map to <unk> (id 0), which vocab.id_of(w) does")
-    c_u, problem = _as_vector(out_u, V, "vocabulary word")
-    if problem:
-        return f"not yet: for a sentence with an unknown word you returned {problem}; return a vector of length {V}"
-    if not np.array_equal(c_u, ref_u):
-        if np.array_equal(c_u, ref_u - np.eye(V)[0]):
-            return "not yet: you skipped the unknown word 'astronaut'; unknown words must map to <unk> (id 0) and be counted"
-        return "not yet: unknown words must map to <unk> (id 0): count 'astronaut' at index 0"
-    out_e, err = _call(fn, [], vocab)
-    c_e = None if err else _as_vector(out_e, V, "vocabulary word")[0]
-    if err or c_e is None or c_e.shape != (V,) or c_e.any():
-        return "not yet: an empty sentence should give the zero vector of length V" + (f" (your function raised {err})" if err else "")
-    return ("correct: your counts match, they are the same for 'the man bit the dog' (a bag of words cannot see order), "
-            "and 'astronaut' counts as <unk>")
-
-
-def _variant_states(p: dict, ids: np.ndarray) -> dict[str, np.ndarray]:
-    """h_T under the usual slips, to name the one a student made."""
-    H = p["W_hh"].shape[0]
-
-    def run(step, h0=None, stop=None):
-        h = np.zeros(H) if h0 is None else h0
-        for x in ids[:stop]:
-            h = step(h, x)
-        return h
-
-    return {
-        "no_recurrence": run(lambda h, x: np.tanh(p["W_xh"][:, x] + p["b_h"])),
-        "transposed": run(lambda h, x: np.tanh(p["W_xh"][:, x] + p["W_hh"].T @ h + p["b_h"])),
-        "no_bias": run(lambda h, x: np.tanh(p["W_xh"][:, x] + p["W_hh"] @ h)),
-        "no_tanh": run(lambda h, x: p["W_xh"][:, x] + p["W_hh"] @ h + p["b_h"]),
-        "early": run(lambda h, x: np.tanh(p["W_xh"][:, x] + p["W_hh"] @ h + p["b_h"]), stop=-1),
-        "sigmoid": run(lambda h, x: 1 / (1 + np.exp(-(p["W_xh"][:, x] + p["W_hh"] @ h + p["b_h"])))),
-    }
-
-
-_HINTS = {
-    "no_recurrence": "check the W_hh term: your h_T depends on the last word only; feed h_{t-1} back with W_hh h_{t-1}",
-    "transposed": "check the W_hh term: it is W_hh @ h_{t-1}, not W_hh.T @ h_{t-1}",
-    "no_bias": "check the bias: a_t = W_xh x_t + W_hh h_{t-1} + b_h",
-    "no_tanh": "apply the activation: h_t = tanh(a_t)",
-    "early": "you stopped one word early: h_T is the state after the last word",
-    "sigmoid": "the chapter's cell uses tanh, not the sigmoid",
-}
-
-
-def check_final_state(fn: Callable, *, hidden_size: int = 6, seed: int = 0) -> str:
-    """Check a student's ``fn(ids, p) -> h_T`` (H,) for h_t = tanh(W_xh x_t + W_hh h_{t-1} + b_h), h_0 = 0.
-
-    ``ids`` are word ids (T,) and ``p`` holds ``W_xh`` (H, V), ``W_hh`` (H, H), ``b_h`` (H,);
-    with a one-hot x_t, W_xh x_t is the column ``W_xh[:, x_t]``. Names the term that is wrong.
-    """
-    vocab = lesson_vocabulary()
-    net = Network(len(vocab), hidden_size, 2)
-    params = net.init_params(np.random.default_rng(seed))
-    params["layer0.fwd.b_h"] = np.random.default_rng(seed + 1).uniform(-0.5, 0.5, hidden_size)  # a visible bias
-    p = {k: v.copy() for k, v in Network.sub(params, "layer0.fwd").items()}
-    results = []
-    for words in (_CHECK_A, _CHECK_B):
-        ids = vocab.encode(words)
-        ref = final_states(net, params, words, vocab)[-1]
-        out, err = _call(fn, ids.copy(), {k: v.copy() for k, v in p.items()})
-        if err:
-            hint = (" (with a one-hot x_t, W_xh x_t is the column W_xh[:, x_t])"
-                    if "shape" in err or "broadcast" in err or "index" in err.lower() else "")
-            return f"not yet: your function raised {err}{hint}"
-        h, problem = _as_vector(out, hidden_size, "hidden unit")
-        if problem:
-            return f"not yet: return h_T, the state after the last word: a vector of H = {hidden_size} numbers ({problem})"
-        if not np.allclose(h, ref, atol=1e-8):
-            for name, value in _variant_states(p, ids).items():
-                if np.allclose(h, value, atol=1e-8):
-                    return "not yet: " + _HINTS[name]
-            return (f"not yet: h_T differs from the RNN's by up to {np.max(np.abs(h - ref)):.3g}; start from h_0 = 0 "
-                    "and apply h_t = tanh(W_xh[:, x_t] + W_hh @ h + b_h) once per word")
-        results.append(h)
-    return (f"correct: your h_T matches the network's, and it differs between the two orders "
-            f"(distance {np.linalg.norm(results[0] - results[1]):.2f}): the recurrence sees the order")
+                                 f"<b>{guess(p_bow)}</b>; RNN says <b>{guess(p_rnn)}</b>{state}.")
