@@ -190,7 +190,7 @@ class LayerNormTrainingApp(LessonApp):
         self.radius = W.FloatSlider(value=radius, min=TRAIN_RADIUS_RANGE[0], max=TRAIN_RADIUS_RANGE[1], step=0.5,
                                     description="spectral radius", style=style, continuous_update=False)
         self.lr = W.SelectionSlider(options=list(LEARNING_RATES), value=lr, description="learning rate", style=style,
-                                    continuous_update=False)
+                                    continuous_update=False, layout=W.Layout(width=WIDE))
         self.train_button = self.button(f"train both ({steps} steps each)", self.train, icon="play", style="primary",
                                         width="260px", busy=True)
         self.runs: dict = {kind: None for kind in KINDS}
