@@ -1,4 +1,6 @@
-"""Lesson 2 app and checkers, driven without a browser: set a control, check what the student sees."""
+"""Lesson 2 app, driven without a browser: set a control, check what the student sees.
+
+Its exercises are tested in tests/test_lesson_cellstep.py."""
 
 import html
 import re
@@ -12,8 +14,6 @@ from rnnviz.viz.svg import GREEN, matrix, parse_view
 from rnnviz.widgets.cellstep import (
     MAX_CHARS,
     CellStepApp,
-    check_step,
-    check_step_loss,
     load_pretrained,
     sentence_ids,
 )
@@ -108,11 +108,19 @@ def test_first_step_starts_from_the_zero_state(app):
     assert "nothing to remember" in app.equation.value
 
 
-def test_play_is_linked_to_the_slider_in_the_browser(app):
-    assert app.play_link.source == (app.play, "value") and app.play_link.target == (app.t, "value")
-    assert app.play.max == app.t.max == len(app.inputs)
+def test_play_runs_in_the_kernel_and_pause_keeps_t(app):
+    stepper = app.stepper
+    assert stepper.slider is app.t and app.t.max == len(app.inputs)
+    stepper.play.value = True  # play (the kernel's timer calls tick)
+    stepper.tick()
+    stepper.tick()
+    assert app.t.value == 3 and "x<sub>3</sub>" in app.step_view.value
+    stepper.play.value = False  # pause: t stays where it is (W.Play's stop went back to t = 1)
+    assert app.t.value == 3 and "x<sub>3</sub>" in app.step_view.value
+    stepper.tick()  # a tick after the pause does nothing
+    assert app.t.value == 3
     app.text.value = "Oh my ears and whiskers"
-    assert app.play.max == app.t.max == len("Oh my ears and whiskers") - 1
+    assert app.t.max == len("Oh my ears and whiskers") - 1
 
 
 def test_every_view_message_carries_the_whole_current_view(app):
@@ -204,7 +212,7 @@ def test_absent_target_changes_the_loss_by_exactly_that_steps_loss(app):
     before = app.total_loss
     hidden_before = app.hidden.copy()
     ell = app.step_loss[3]
-    full = softmax_nll(app.forward.Y, app.targets[None]).loss
+    full = softmax_nll(app.run.Y[None], app.targets[None]).loss
     assert before == pytest.approx(full)
     app.absent_y.value = True
     assert before - app.total_loss == pytest.approx(ell, rel=1e-12)
@@ -235,14 +243,14 @@ def test_bad_sentences_give_a_readable_message_and_the_app_recovers(app):
     assert app.message.kind == "error"
     assert "'\u00e9'" in app.message.text and "'\u20ac'" in app.message.text and "'5'" in app.message.text
     np.testing.assert_array_equal(_column(app, "h_t"), good)  # the view was left as it was
-    app.t.value = 4  # a bad sentence's message stays while the student moves on (or plays)
-    assert app.message.kind == "error" and "'\u00e9'" in app.message.text
+    app.t.value = 4  # the bad sentence's message stays under the sentence box while the student moves on (or plays)
+    assert app.sentence_note.kind == "error" and "'\u00e9'" in app.sentence_note.text
     app.text.value = ""
     assert app.message.kind == "error" and "empty" in app.message.text
     app.text.value = "A"
     assert app.message.kind == "error" and "two" in app.message.text
     app.text.value = "The Queen said"
-    assert app.message.kind == ""
+    assert app.message.kind == "" and app.sentence_note.kind == ""
     assert app.sentence == "The Queen said" and app.t.max == 13
     assert _col_labels(app) == [display_char(c) for c in "The Queen sai"]
 
@@ -254,9 +262,10 @@ def test_long_sentence_is_cut_with_a_note(app):
     assert len(app.sentence) == MAX_CHARS and app.t.max == MAX_CHARS - 1
     assert app.t.value == 10  # the time-stamp is kept when it still exists
     app.t.value = 12
-    assert app.message.kind == "warning"  # the note stays with the sentence
+    assert app.sentence_note.kind == "warning"  # the note stays with the sentence, under the sentence box
+    assert str(MAX_CHARS) in app.sentence_note.text
     app.text.value = "Oh dear!"
-    assert app.t.value == 7 and app.message.kind == ""
+    assert app.t.value == 7 and app.message.kind == "" and app.sentence_note.kind == ""
 
 
 def test_sentence_ids_names_every_unknown_character(model):
@@ -272,95 +281,6 @@ def test_new_sentence_clears_the_absences(app):
     app.text.value = "Alice was beginning to get very tired of sitting"
     assert app.input_absent == set() and app.absent_x.value is False
     assert np.any(_column(app, "W_xh x_t"))
-
-
-# ----------------------------------------------------------------------------- exercise checkers
-def _steps(W):
-    def right(x, h):
-        return np.tanh(W["W_xh"] @ x + W["W_hh"] @ h + W["b_h"])
-
-    return {
-        "right": right,
-        "no_hh": lambda x, h: np.tanh(W["W_xh"] @ x + W["b_h"]),
-        "hh_transposed": lambda x, h: np.tanh(W["W_xh"] @ x + h @ W["W_hh"] + W["b_h"]),
-        "no_bias": lambda x, h: np.tanh(W["W_xh"] @ x + W["W_hh"] @ h),
-        "bias_outside": lambda x, h: np.tanh(W["W_xh"] @ x + W["W_hh"] @ h) + W["b_h"],
-        "no_tanh": lambda x, h: W["W_xh"] @ x + W["W_hh"] @ h + W["b_h"],
-        "sigmoid": lambda x, h: 1 / (1 + np.exp(-(W["W_xh"] @ x + W["W_hh"] @ h + W["b_h"]))),
-        "no_input": lambda x, h: np.tanh(W["W_hh"] @ h + W["b_h"]),
-        "x_first": lambda x, h: np.tanh(x @ W["W_xh"] + W["W_hh"] @ h + W["b_h"]),
-        "elementwise": lambda x, h: np.tanh(W["W_xh"] @ x + W["W_hh"] * h + W["b_h"]),
-        "column": lambda x, h: right(x, h)[:, None],
-        "nothing": lambda x, h: None,
-        "no_bias_no_tanh": lambda x, h: W["W_xh"] @ x + W["W_hh"] @ h,
-        "other": lambda x, h: right(x, h) * 0.5,
-    }
-
-
-@pytest.mark.parametrize("name, expected", [
-    ("right", "correct"),
-    ("no_hh", "check the W_hh term"),
-    ("hh_transposed", "not W_hh.T"),
-    ("no_bias", "you forgot the bias"),
-    ("bias_outside", "inside the tanh"),
-    ("no_tanh", "apply tanh"),
-    ("sigmoid", "not the sigmoid"),
-    ("no_input", "check the W_xh term"),
-    ("x_first", "shapes: W_xh is p x d"),
-    ("elementwise", "shapes"),
-    ("column", "shapes"),
-    ("nothing", "returned nothing"),
-    ("other", "not one of the usual slips"),
-])
-def test_step_checker_names_the_mistake(model, name, expected):
-    res = check_step(_steps(model.weights)[name], model)
-    assert expected in res.message
-    assert res.ok == (name == "right")
-
-
-def test_step_checker_reports_two_mistakes_at_once(model):
-    res = check_step(_steps(model.weights)["no_bias_no_tanh"], model)
-    assert not res.ok and set(res.problems) == {"bias:missing", "activation:none"}
-    assert "forgot the bias" in res.message and "apply tanh" in res.message
-
-
-def test_step_checker_survives_any_exception(model):
-    def broken(x, h):
-        return undefined_name  # noqa: F821
-
-    res = check_step(broken, model)
-    assert not res.ok and "NameError" in res.message
-    with pytest.raises(TypeError):
-        check_step("my_step", model)
-
-
-@pytest.mark.parametrize("name, expected", [
-    ("right", "correct"),
-    ("no_softmax", "apply the softmax"),
-    ("no_minus", "check the sign"),
-    ("no_log", "take the log"),
-    ("no_bias", "forgot the bias"),
-    ("transposed", "shapes: W_hy is V x p"),
-])
-def test_loss_checker_names_the_mistake(model, name, expected):
-    W = model.weights
-
-    def probs(h, bias=True):
-        y = W["W_hy"] @ h + (W["b_y"] if bias else 0)
-        e = np.exp(y - y.max())
-        return e / e.sum()
-
-    fns = {
-        "right": lambda h, j: -np.log(probs(h)[j]),
-        "no_softmax": lambda h, j: -(W["W_hy"] @ h + W["b_y"])[j],
-        "no_minus": lambda h, j: np.log(probs(h)[j]),
-        "no_log": lambda h, j: -probs(h)[j],
-        "no_bias": lambda h, j: -np.log(probs(h, bias=False)[j]),
-        "transposed": lambda h, j: -np.log(probs(W["W_hy"].T @ h)[j]),
-    }
-    res = check_step_loss(fns[name], model)
-    assert expected in res.message
-    assert res.ok == (name == "right")
 
 
 def test_columns_of_the_view_are_the_terms_of_the_update():
