@@ -92,10 +92,10 @@ def time_html(trace, t: int, weight: str) -> str:
     c = Chart(max(250, 52 + 17 * d), PLOT_HEIGHT, (-0.5, d - 0.5), (-1.05, 1.05), bottom=40)
     c.y_grid([-1, -0.5, 0, 0.5, 1])
     for k, v in enumerate(trace.dY[i]):
-        c.bar(k, 0, v, RED if k == j else PALE, f"token {labels[k]}: dL/dŷ = {v:.3f}", v)
+        c.bar(k, 0, v, RED if k == j else PALE, f"token {labels[k]}: dL/dy = {v:.3f}", v)
     c.text(j, trace.dY[i, j], "j<sub>t</sub>", colour=RED, dy=16)
     c.x_labels(labels, size=13 if d <= 16 else 11, bold=j).x_title("token k (j<sub>t</sub>: the true next one)")
-    dy_panel = panel(f"dL/dŷ<sub>t</sub> = p̂<sub>t</sub> − onehot(j<sub>t</sub>)<br/>at t = {t}: "
+    dy_panel = panel(f"dL/dy<sub>t</sub> = p̂<sub>t</sub> − onehot(j<sub>t</sub>)<br/>at t = {t}: "
                      f"'{esc(labels[int(trace.inputs[i])])}' → '{esc(labels[j])}'", c.svg("dY"))
 
     # 2. dL/dh_t = the part from the output + the part from the future (stacked: positives up, negatives down)
@@ -192,7 +192,7 @@ def sequence_html(trace, t: int, weight: str) -> str:
     gap_text = "gap = 0 ✓" if g < 1e-12 else f"gap = {g:.2f}"
     c.group("gap_now").point(t, g, ORANGE, f"t = {t}: gap {g:.3g}", g, r=6).end()
     c.text(t, g, gap_text, colour=ORANGE, anchor="start" if t <= T / 2 else "end", dx=8 if t <= T / 2 else -8, dy=-8,
-           bold=True)
+           bold=True, halo=True)
     c.x_title("the backward pass has reached t")
     gap_panel = panel("relative gap of the running sum<br/>‖Σ<sub>s≥t</sub> − true‖ / ‖true‖"
                       + (" — 0 at t = 1" if t == 1 else ""), c.svg("gap_chart"))

@@ -33,6 +33,9 @@ __all__ = ["chain_html", "flow_map", "for_log_axis", "log_flow", "spectral_html"
 
 HEIGHT = 300  # px, every chart of the lesson
 CHAIN_W = 470  # px, each chart of the one-unit view: two side by side fit a 1024 px projector
+#: px, the norms chart, the singular values (at least) and the flow map (at most) of the spectral view: the three
+#: panels side by side fit a 1024 px projector at T = 40
+NORMS_W, SV_W, FLOW_W = 290, 220, 290
 
 
 def for_log_axis(values: np.ndarray) -> np.ndarray:
@@ -93,7 +96,7 @@ def flow_map(z: np.ndarray, vrange: tuple[float, float], *, cell: tuple[int, int
     :func:`rnnviz.viz.svg.heatmap` with ``vrange`` on Viridis (``data-name="flow"``, read back by
     :func:`rnnviz.viz.svg.matrix`), made for a (T, T) map redrawn on every move of a slider: colours from a
     table (256 levels), short hover texts, time labels every 5th step, and the cells without a value above
-    the diagonal (t > s, structurally 0) hovered through one triangle instead of a ``<title>`` each.
+    the diagonal (t > s, structurally 0) hovered through one triangle instead of a hover text each.
     """
     z = np.asarray(z, dtype=float)
     T = z.shape[0]
@@ -177,7 +180,7 @@ def spectral_html(grad_norms: np.ndarray, jac_norms: np.ndarray, singular_values
     threshold = float(threshold)
 
     # 1. the gradient reaching h_t and the Jacobian norm, log axis
-    c = _log_chart(T, for_log_axis(grad_norms), for_log_axis(jac_norms), width=340)
+    c = _log_chart(T, for_log_axis(grad_norms), for_log_axis(jac_norms), width=NORMS_W)
     _curve(c, "jac_norms", ts, jac_norms, ORANGE, "‖dh_T/dh_t‖", r=2, dash=DOT)
     _curve(c, "grad_norms", ts, grad_norms, BLUE, "‖dL_T/dh_t‖", r=2.5)
     c.x_title("source time t").y_title("norm")
@@ -191,7 +194,7 @@ def spectral_html(grad_norms: np.ndarray, jac_norms: np.ndarray, singular_values
     k = len(sv)
     finite = sv[np.isfinite(sv)]
     top = 1.15 * max(float(finite.max()) if finite.size else 0.0, threshold if math.isfinite(threshold) else 0.0, 1e-12)
-    c = Chart(max(240, 60 + 6 * k), HEIGHT, (0.5, k + 0.5), (0, top), left=46, bottom=40)
+    c = Chart(max(SV_W, 60 + 6 * k), HEIGHT, (0.5, k + 0.5), (0, top), left=46, bottom=40)
     c.y_grid(nice_ticks(0, top, 5)).x_grid(time_ticks(k))
     c.group("singular_values")
     for i, s in enumerate(sv):
@@ -211,7 +214,7 @@ def spectral_html(grad_norms: np.ndarray, jac_norms: np.ndarray, singular_values
     shown = z[np.isfinite(z)]
     lo, hi = (float(shown.min()), float(shown.max())) if shown.size else (-1.0, 0.0)
     lo, hi = (lo - 0.5, hi + 0.5) if hi - lo < 1e-9 else (lo, hi)
-    cw, ch = int(np.clip(360 // T, 4, 24)), int(np.clip(240 // T, 4, 24))
+    cw, ch = int(np.clip(FLOW_W // T, 4, 24)), int(np.clip(240 // T, 4, 24))
     flow_svg, width = flow_map(z, (lo, hi), cell=(cw, ch))
     bar = colourbar(1.0, title="log10", height=ch * T, vrange=(lo, hi), scale="Viridis")
     width += 64 + 4  # the colour bar and the gap before it

@@ -44,12 +44,13 @@ import numpy as np
 from plotly.colors import get_colorscale
 
 __all__ = [
-    "AXIS", "BLACK", "BLUE", "Canvas", "Chart", "DASH", "DASHDOT", "DASHES", "DIVERGING", "DOT", "FONT", "GREEN",
+    "AXIS", "BLACK", "BLUE", "Canvas", "Chart", "DASH", "DASHDOT", "DASHES", "DIVERGING", "DOT", "FAINT",
+    "FAINT_TEXT", "FONT", "GREEN",
     "GREY", "GRID", "Key", "LONGDASH", "MISSING", "MUTED", "ORANGE", "PALE", "PANEL_CSS", "PURPLE", "SEQUENTIAL",
-    "SERIES", "SKY", "SOLID", "TEXT", "VERMILLION", "VIEW_CLASS", "WHITE", "YELLOW", "cell_colours", "colour_of",
+    "SERIES", "SKY", "SOLID", "TEXT", "VEIL", "VERMILLION", "VIEW_CLASS", "WHITE", "YELLOW", "cell_colours", "colour_of",
     "colourbar", "esc", "fmt", "heatmap", "heatmap_chart", "html_markup", "label_room", "legend", "log_range",
     "log_ticks", "markup", "marks", "matrix", "nice_ticks", "panel", "parse_view", "scale_colour", "sequential_colour",
-    "shade", "tick_label", "tint", "view",
+    "ink", "shade", "tick_label", "tint", "view",
 ]
 
 #: CSS class of the root element of a view rnnviz draws itself (the browser tests look for it)
@@ -67,6 +68,8 @@ SOLID, DASH, DOT, DASHDOT, LONGDASH = None, "7 4", "2 3", "9 3 2 3", "14 5"
 DASHES = (SOLID, DASH, DOT, DASHDOT, LONGDASH)
 #: neutral tones: text, secondary text, axes, grid lines, a neutral series, a pale fill, white
 TEXT, MUTED, AXIS, GRID, GREY, PALE, WHITE = "#111827", "#4b5563", "#6b7280", "#e5e7eb", "#6b7280", "#d1d5db", "#ffffff"
+#: what is out of focus: a faint fill and its text; a translucent grey laid over what is left out
+FAINT, FAINT_TEXT, VEIL = "#f3f4f6", "#9ca3af", "rgba(110, 110, 110, 0.62)"
 #: colour of a heatmap cell without a value (NaN or inf)
 MISSING = PALE
 #: the diverging scale of signed matrices (red positive, white 0, blue negative) and the sequential one of magnitudes
@@ -79,7 +82,10 @@ _SMALL = 0.78  # font size of a sub/superscript, relative
 
 
 def _rgb(colour: str) -> tuple[float, float, float]:
+    """(r, g, b), 0 to 255, of "#rrggbb", "#rgb" or "rgb(r, g, b)"."""
     if colour.startswith("#"):
+        if len(colour) == 4:
+            colour = "#" + "".join(c * 2 for c in colour[1:])
         return tuple(int(colour[k:k + 2], 16) for k in (1, 3, 5))
     return tuple(float(c) for c in re.findall(r"[\d.]+", colour)[:3])
 
@@ -97,6 +103,28 @@ def tint(colour: str, amount: float) -> str:
 def shade(colour: str, amount: float) -> str:
     """``colour`` mixed with black: 0 is the colour, 1 is black (dark text in a colour)."""
     return _mix(colour, (0, 0, 0), amount)
+
+
+def _luminance(colour: str) -> float:
+    """Relative luminance (WCAG) of a colour, 0 (black) to 1 (white)."""
+    def lin(c: float) -> float:
+        c /= 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (lin(c) for c in _rgb(colour))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+@functools.cache
+def ink(colour: str) -> str:
+    """``colour`` for text on white: a light one (orange, sky blue, yellow) darkened until it reads on a projector
+    (contrast at least 4.5 : 1), a dark one as it is."""
+    if not re.fullmatch(r"#[0-9a-fA-F]{3}|#[0-9a-fA-F]{6}|rgb\([\d., ]+\)", colour):
+        return colour  # a named colour: as it is
+    out, k = colour, 0.0
+    while (1.05 / (_luminance(out) + 0.05)) < 4.5 and k < 1:
+        k += 0.05
+        out = shade(colour, k)
+    return out
 
 
 # =========================================================================== text
@@ -719,7 +747,7 @@ class Chart:
         if all(e != edge or abs(p - cx) > 56 for e, p in self._off_labels):
             right = cx > self.left + 0.6 * (self.width - self.left - self.right)
             text = _text(cx + (-7 if right else 7), y + s + 11 if up else y - s - 4, esc(label),
-                         anchor="end" if right else "start", colour=colour, size=11, bold=True, halo=True)
+                         anchor="end" if right else "start", colour=ink(colour), size=11, bold=True, halo=True)
             self._off_labels.append((edge, cx))
         self.parts.append(f'<g class="rnnviz-off" data-off="{value!r}"><title>{esc(tip)}</title>'
                           + _polygon(tri, fill=colour, stroke="white", stroke_width="1") + text + "</g>")
@@ -795,7 +823,7 @@ class Chart:
                                   f"{_title(tip or label)}</rect>")
             if label:
                 x = self.plot_right - 4 if anchor == "end" else self.left + 4
-                self.parts.append(_text(x, py - 5, markup(label), anchor=anchor, colour=colour, halo=True))
+                self.parts.append(_text(x, py - 5, markup(label), anchor=anchor, colour=ink(colour), halo=True))
         if name:
             self.end()
         return self
@@ -818,17 +846,18 @@ class Chart:
         if label:
             right = px > self.left + 0.6 * (self.width - self.left - self.right)
             self.parts.append(_text(px + (-4 if right else 4), self.top + 12, markup(label),
-                                    anchor="end" if right else "start", colour=colour, halo=True))
+                                    anchor="end" if right else "start", colour=ink(colour), halo=True))
         if name:
             self.end()
         return self
 
     def text(self, x: float, y: float, text: str, *, colour: str = TEXT, anchor: str = "middle", dy: float = 0,
              dx: float = 0, bold: bool = False, size: float | None = None, halo: bool = False) -> Chart:
-        """``text`` (markup) at the data point (x, y), moved by (dx, dy) px; nothing for a point off the chart."""
+        """``text`` (markup) at the data point (x, y), moved by (dx, dy) px, in ``colour`` made readable on white
+        (:func:`ink`); ``halo``: a white outline keeps it readable over lines. Nothing for a point off the chart."""
         px, py = self.px(x), self.py(y)
         if math.isfinite(px) and math.isfinite(py):
-            self.parts.append(_text(px + dx, py + dy, markup(text), anchor=anchor, colour=colour, bold=bold,
+            self.parts.append(_text(px + dx, py + dy, markup(text), anchor=anchor, colour=ink(colour), bold=bold,
                                     size=size, halo=halo))
         return self
 
@@ -860,8 +889,8 @@ def heatmap_chart(z: np.ndarray, row_labels: Sequence[str], col_labels: Sequence
     ``levels`` colours if given; a NaN or inf cell is :data:`MISSING`; ``fill(i, j, v)`` overrides a cell's colour.
     Hover: "``what``, row r, column c: value" (``digits`` significant digits; default 4 decimals), or
     ``tip(i, j, v)`` (None: no hover text for that cell). ``cell`` is (width, height) in px; by default as large as
-    ``max_width`` x ``max_height`` allows, 9 to 24 px; ``left``, ``right``, ``top`` fix margins. Labels: every row and column when there is room (else every
-    other), or those at ``row_ticks``/``col_ticks``; ``col_angle`` 0, 45, 90 or "auto" turns column labels (class
+    ``max_width`` x ``max_height`` allows, 9 to 24 px; ``left``, ``right``, ``top`` fix margins. Labels: every row
+    and column when there is room (else every other), or those at ``row_ticks``/``col_ticks``; ``col_angle`` 0, 45, 90 or "auto" turns column labels (class
     ``col_class``). ``frame_cols``: the chart is that many columns wide (two maps on one time axis);
     ``outline_col`` is outlined and labelled ``outline_label`` above; ``column_boxes``: a CSS class, every column
     gets an outline of that class with ``data-col`` (1-based), for a style to show one. ``upper_tip``: one hover

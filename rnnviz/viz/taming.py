@@ -21,7 +21,7 @@ took 74 ms (p95 97 ms); drawn here 2.35 s, k 31 ms (p95 42 ms), c 38 ms (p95 46 
   Drawn during a run too (the runs so far); before any run a view marked empty (``data-empty="1"``)
   with a hint.
 
-Every data mark carries ``data-v`` (its value) and a hover ``<title>``; the marks of a line also
+Every data mark carries ``data-v`` (its value) and a hover text; the marks of a line also
 carry ``data-x`` (the x of the point: the step, or the threshold c). inf and NaN are never drawn
 as numbers: lines break there and a marker at the chart's edge says what the value was.
 """
@@ -35,7 +35,7 @@ import numpy as np
 
 from .gradients import log_flow
 from .svg import (
-    BLUE, DASH, DOT, GREY, MISSING, MUTED, ORANGE, PANEL_CSS, SEQUENTIAL, VERMILLION, VIEW_CLASS, WHITE, Chart,
+    BLUE, DASH, DOT, GREY, MISSING, MUTED, ORANGE, PANEL_CSS, SEQUENTIAL, VEIL, VERMILLION, VIEW_CLASS, WHITE, Chart,
     colourbar, esc, fmt, heatmap_chart, legend, log_range, narrow, nice_ticks, panel, view,
 )
 
@@ -52,8 +52,8 @@ __all__ = [
     "window_style",
 ]
 
-DROPPED = "rgba(110, 110, 110, 0.62)"
-OUTLINE = "#f8fafc"
+DROPPED = VEIL  # over the terms a window drops
+OUTLINE = WHITE  # the windows
 ABOVE = WHITE  # t > s: the loss at s does not depend on later states
 #: the colour of each clipping kind, the same in every panel (and for the run trained with it)
 CLIP_COLORS = {"value": ORANGE, "norm": BLUE}

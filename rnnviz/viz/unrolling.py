@@ -34,8 +34,8 @@ from collections.abc import Sequence
 
 from ..core.graph import Edge, Graph, Node, Reach
 from .svg import (
-    BLUE, GREEN, MUTED, ORANGE, PALE, PANEL_CSS, PURPLE, SKY, TEXT, VERMILLION, VIEW_CLASS, Canvas, esc, legend,
-    path_data, shade, tint,
+    BLUE, FAINT, FAINT_TEXT, GREEN, MUTED, ORANGE, PALE, PANEL_CSS, PURPLE, SKY, TEXT, VERMILLION, VIEW_CLASS, Canvas,
+    esc, legend, path_data, shade, tint,
 )
 
 __all__ = [
@@ -53,7 +53,7 @@ COLOURS = {
     "x": tint(SKY, 0.75), "h": tint(GREEN, 0.8), "y": tint(PURPLE, 0.75),
     "x_line": BLUE, "h_line": shade(GREEN, 0.2), "y_line": shade(PURPLE, 0.2),
     "selected": VERMILLION, "reach": tint(ORANGE, 0.45), "reach_line": shade(ORANGE, 0.3),
-    "faded": "#f3f4f6", "faded_line": PALE, "faded_text": "#9ca3af", "text": TEXT,
+    "faded": FAINT, "faded_line": PALE, "faded_text": FAINT_TEXT, "text": TEXT,
 }
 ROLES = ("W_xh", "W_hh", "W_hy")
 ROLE_NAMES = {"W_xh": "W<sub>xh</sub>: input → hidden", "W_hh": "W<sub>hh</sub>: hidden → hidden",
