@@ -139,10 +139,12 @@ def _backward_question_web() -> str:
     states = ", ".join(f"h<sub>{t + 1}</sub> = {_vec(c.h[t])}" for t in range(T))
     terms = ", ".join(f"{_vec(c.output_terms[t])} at t = {t + 1}" for t in range(T))
     rows = " and ".join(_vec(r) for r in c.W_hh)
-    return (f"A network with p = {p} hidden units read T = {T} inputs. Its forward pass left {states}; "
-            f"W<sub>hh</sub> has the rows {rows}; and the output of each time-stamp sends back "
-            f"W<sub>hy</sub><sup>T</sup> dL/dy<sub>t</sub> = {terms}. Fill in dL/dh<sub>t</sub> for every t, "
-            "starting with the last row, t = T (3 decimals are enough).")
+    return (f"A network with p = {p} hidden units read T = {T} inputs.<br>"
+            f"&nbsp;&nbsp;Its states: {states};<br>"
+            f"&nbsp;&nbsp;W<sub>hh</sub> has the rows {rows};<br>"
+            f"&nbsp;&nbsp;the output of each time-stamp sends back W<sub>hy</sub><sup>T</sup> dL/dy<sub>t</sub> = "
+            f"{terms}.<br>"
+            "Fill in dL/dh<sub>t</sub> for every t, starting with the last row, t = T (3 decimals are enough).")
 
 
 def _backward_solution() -> str:

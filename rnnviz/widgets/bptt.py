@@ -61,7 +61,7 @@ class BPTTApp(LessonApp):
                                        step=5, description="training steps", style=style, continuous_update=False)
         self.weight = W.ToggleButtons(options=list(WEIGHTS), value=weight, style={"button_width": "62px"})
         # the backward pass goes from T down to 1: play steps t backwards, pause keeps t
-        self.stepper = TimeStepper(T, direction=-1, description="time-stamp t", width="330px",
+        self.stepper = TimeStepper(T, direction=-1, description="time-stamp t", width="320px",
                                    description_width="120px")
         self.t = self.stepper.slider
         self.play = self.stepper.play
@@ -87,8 +87,7 @@ class BPTTApp(LessonApp):
             explained(self.train_steps, "Adam steps on this sentence before we look: 0 = random weights; "
                                         "more steps, lower losses and smaller gradients"),
             self.control_bar(
-                explained(self.stepper, "where the backward pass is: ▶ play walks from T down to 1, pause keeps t; "
-                                        "copies s = T … t are in the running sum"),
+                explained(self.stepper, "▶ play walks from T down to 1; pause keeps t"),
                 explained(weight_row, "which shared weight's copies the heatmaps show: W_hh (p×p), W_xh (p×d), "
                                       "W_hy (d×p)"),
                 self.strip,
@@ -195,7 +194,8 @@ def _time_guide() -> str:
 def _sequence_guide() -> str:
     return (
         "<ul style='margin:0; padding-left:18px'>"
-        "<li>The loss −log p̂<sub>t</sub>(j<sub>t</sub>) of each time-stamp; orange is the current t.</li>"
+        "<li>The loss −log p̂<sub>t</sub>(j<sub>t</sub>) of each time-stamp; orange is the current t (in the sentence "
+        "at the top, green marks the inputs of t+1 … T, which the backward pass has gone through).</li>"
         "<li>The size of each copy: green ones are already in the running sum, grey ones still to come.</li>"
         "<li>The relative gap between the running sum and the true gradient: 0 at t = 1 (for W<sub>hh</sub> "
         "already at t = 2: its copy at t = 1 multiplies h<sub>0</sub> = 0).</li></ul>"
@@ -206,7 +206,7 @@ def _strip_html(trace: BackwardTrace, sentence: str, t: int) -> str:
     cells = []
     for i, c in enumerate(sentence):
         label = html.escape("␣" if c == " " else c)
-        style = "display:inline-block; min-width:1.1em; text-align:center; margin:1px; padding:1px 2px; border-radius:3px;"
+        style = "display:inline-block; min-width:1.1em; text-align:center; margin:1px; padding:0 2px; border-radius:3px;"
         if i == t - 1:  # orange: the current time-stamp, as in the bar charts
             style += "background:#ea580c; color:white; font-weight:bold;"
         elif t <= i < len(sentence) - 1:  # inputs of the time-stamps t+1 .. T, already gone through backwards
@@ -216,26 +216,26 @@ def _strip_html(trace: BackwardTrace, sentence: str, t: int) -> str:
         cells.append(f'<span style="{style}">{label}</span>')
     x, j = trace.tokens[trace.inputs[t - 1]], trace.tokens[trace.targets[t - 1]]
     return (
+        '<div style="display:flex; flex-wrap:wrap; align-items:center; gap:0 14px">'
         '<div style="font-family:monospace; font-size:17px">' + "".join(cells) + "</div>"
-        f'<div style="color:#555; font-size:13.5px">At t = {t} the input x<sub>t</sub> = '
-        f"<b style='color:#ea580c'>{html.escape(token_label(x))}</b> should predict "
-        f"j<sub>t</sub> = <b style='color:#dc2626'>{html.escape(token_label(j))}</b>; green: the inputs of "
-        "t+1 … T, which the backward pass has already gone through.</div>"
+        f'<div style="color:#555; font-size:13.5px">input x<sub>t</sub> = '
+        f"<b style='color:#ea580c'>{html.escape(token_label(x))}</b>, target "
+        f"j<sub>t</sub> = <b style='color:#dc2626'>{html.escape(token_label(j))}</b></div></div>"
     )
 
 
 def _summary_html(trace: BackwardTrace, t: int, name: str) -> str:
     gap = trace.gaps[name][t - 1]
     if t == 1:
-        gap_text = (f"<b>{gap:.0e}</b> — rounding only: the sum of all copies <b>is</b> the true gradient"
-                    if gap > 0 else "<b>0</b> — the sum of all copies <b>is</b> the true gradient")
+        gap_text = (f"<b>{gap:.0e}</b>, rounding only: the sum of all copies <b>is</b> the true gradient"
+                    if gap > 0 else "<b>0</b>: the sum of all copies <b>is</b> the true gradient")
     elif gap == 0 and name == "W_hh":
-        gap_text = ("<b>0</b> already: the one copy still missing, at t = 1, is (Φ′<sub>1</sub> ⊙ dL/dh<sub>1</sub>) "
-                    "h<sub>0</sub><sup>T</sup> = 0, because the initial state h<sub>0</sub> is 0")
+        gap_text = ("<b>0</b> already: the copy still to come, at t = 1, multiplies h<sub>0</sub><sup>T</sup>, and "
+                    "h<sub>0</sub> is 0")
     else:
-        gap_text = f"<b>{gap:.3f}</b> (the copies of t = {t - 1} … 1 are still missing)"
+        gap_text = f"<b>{gap:.3f}</b> (copies {t - 1} … 1 to come)"
     return (
         f"t = <b>{t}</b> of T = {trace.T} &nbsp;·&nbsp; loss<sub>t</sub> = {trace.loss_per_step[t - 1]:.3f} "
-        f"(total L = {trace.loss:.2f}) &nbsp;·&nbsp; ‖dL/dh<sub>t</sub>‖ = {np.linalg.norm(trace.dh[t - 1]):.3f} "
-        f"&nbsp;·&nbsp; relative gap ‖Σ<sub>s≥t</sub> copies − dL/d{name}‖ / ‖dL/d{name}‖ = {gap_text}"
+        f"(L = {trace.loss:.2f}) &nbsp;·&nbsp; ‖dL/dh<sub>t</sub>‖ = {np.linalg.norm(trace.dh[t - 1]):.3f} "
+        f"&nbsp;·&nbsp; relative gap of the running sum = {gap_text}"
     )
