@@ -1,14 +1,16 @@
-"""The SVG charts rnnviz draws itself (rnnviz.viz.svg): geometry, colours, escaping, reading values back."""
+"""The one chart library of the lesson views (rnnviz.viz.svg): palette, axes, values off the chart, heatmaps,
+legends, the canvas, escaping, responsive SVGs, reading values back."""
 
 import math
 
 import numpy as np
 import pytest
 
+from rnnviz.viz import svg
 from rnnviz.viz.cellstep import scale_colour
 from rnnviz.viz.svg import (
-    MISSING, VIEW_CLASS, Chart, colour_of, colourbar, heatmap, legend, log_range, log_ticks, markup, marks, matrix,
-    nice_ticks, panel, parse_view, sequential_colour, view,
+    MISSING, VIEW_CLASS, Chart, colour_of, colourbar, heatmap, heatmap_chart, legend, log_range, log_ticks, markup, marks,
+    matrix, nice_ticks, panel, parse_view, sequential_colour, view,
 )
 
 
@@ -169,3 +171,157 @@ def test_a_legend_names_each_line_and_escapes_its_labels():
     root = parse_view(html)
     keys = [el for el in root.iter() if el.get("class") == "rnnviz-key"]
     assert len(keys) == 3 and "<img" not in html and "stroke-dasharray" in html
+
+
+# =========================================================================== palette
+def test_the_palette_is_okabe_ito_with_dashes_to_tell_series_apart():
+    assert svg.SERIES == ("#0072b2", "#e69f00", "#009e73", "#d55e00", "#56b4e9", "#cc79a7", "#000000")
+    assert len(set(svg.SERIES)) == len(svg.SERIES) and len(set(svg.DASHES)) == len(svg.DASHES)
+    assert svg.DIVERGING == "RdBu_r" and svg.SEQUENTIAL == "Viridis"
+    assert colour_of(1.0, 1.0) == scale_colour(1.0, "RdBu_r")  # red positive
+    assert svg.tint(svg.BLUE, 0) == svg.BLUE and svg.tint(svg.BLUE, 1) == "#ffffff" and svg.shade(svg.BLUE, 1) == "#000000"
+
+
+def test_ink_makes_light_colours_readable_as_text_and_leaves_dark_ones():
+    def contrast(c):
+        return 1.05 / (svg._luminance(c) + 0.05)
+    assert contrast(svg.ORANGE) < 4.5 <= contrast(svg.ink(svg.ORANGE))  # orange text on white: darkened
+    assert svg.ink(svg.BLUE) == svg.BLUE and svg.ink(svg.TEXT) == svg.TEXT and svg.ink("white") == "white"
+
+
+# =========================================================================== numbers and ticks
+@pytest.mark.parametrize("v, tick", [(1000, "1000"), (2500, "2500"), (0.25, "0.25"), (-0.5, "\u22120.5"), (0, "0"),
+                                     (1e6, "10<sup>6</sup>"), (4.6e43, "4.6×10<sup>43</sup>"),
+                                     (2.5e-7, "2.5×10<sup>\u22127</sup>")])
+def test_ticks_print_digits_or_powers_of_ten_never_an_exponent(v, tick):
+    assert svg.tick_label(v) == tick
+
+
+def test_numbers_for_labels_have_no_plus_in_their_exponent():
+    assert [svg.fmt(v) for v in (1234.5, 4.6e43, 1e-7, -0.0, math.inf, -math.inf, math.nan)] == [
+        "1230", "4.6e43", "1e\u22127", "0", "inf", "\u2212inf", "NaN"]
+
+
+def test_a_linear_axis_labels_1000_as_1000():
+    c = Chart(300, 100, (0, 1000), (0, 1)).x_grid().y_grid()
+    texts = ["".join(t.itertext()) for t in parse_view(c.svg("c")).iter("text")]
+    assert "1000" in texts and not any("e+" in t or "e3" in t for t in texts)
+
+
+# =========================================================================== axes and reference lines
+def test_a_log_x_axis_maps_decades_evenly_and_ticks_them():
+    c = Chart(100, 50, (1e-2, 1e2), (0, 1), left=0, right=0, top=0, bottom=0, x_log=True)
+    assert [c.px(v) for v in (1e-2, 1, 1e2)] == [0, 50, 100] and math.isnan(c.px(0.0))
+    c.x_grid().series("s", [0.01, 0.1, 1, 10], [0.1, 0.2, 0.3, 0.4], svg.BLUE, ["a", "b", "c", "d"])
+    html = c.svg("log_x")
+    assert [el.get("data-x") for el in parse_view(html).iter() if el.get("data-v")] == ["0.01", "0.1", "1.0", "10.0"]
+    assert "10<tspan" in html and "\u22122" in html  # 10^-2 ... 10^2
+    with pytest.raises(ValueError, match="positive"):
+        Chart(10, 10, (0, 1), (0, 1), x_log=True)
+
+
+def test_reference_lines_carry_their_value_and_label():
+    c = Chart(200, 100, (0, 10), (0, 2))
+    c.hline(math.log(4), label="chance ln 4 = 1.39", colour=svg.GREY, name="chance", tip="chance")
+    c.vline(5, label="c", colour=svg.VERMILLION, name="now")
+    html = c.svg("ref")
+    assert marks(html, "chance").tolist() == [math.log(4)] and marks(html, "now").tolist() == [5.0]
+    texts = ["".join(t.itertext()) for t in parse_view(html).iter("text")]
+    assert "chance ln 4 = 1.39" in texts and "c" in texts
+    lines = [el for el in parse_view(html).iter("line") if el.get("stroke-dasharray")]
+    assert len(lines) == 2  # dashed by default: a reference, not a series
+
+
+# =========================================================================== values off the chart
+def test_values_above_the_range_or_not_finite_are_marked_at_the_edge_with_their_value():
+    c = Chart(300, 200, (0, 6), (1e-1, 1e3), y_log=True, left=40, right=10, top=10, bottom=30)
+    ys = [1.0, 10.0, 4.6e43, math.inf, 5.0, math.nan, 0.0, 2.0]
+    c.series("loss", range(8), ys, svg.VERMILLION, [str(y) for y in ys], what="loss")
+    html = c.svg("off")
+    assert marks(html, "loss").tolist() == [1.0, 10.0, 5.0, 2.0]  # the points the axis shows
+    off = svg.off_marks(html, "off")
+    assert off[0] == 4.6e43 and np.isnan(off[1]) and off[2] == 0.0  # one mark per run: 4.6e43 and inf, NaN, 0
+    texts = ["".join(t.itertext()) for t in parse_view(html).iter("text")]
+    assert "\u2191 4.6e43/inf" in texts and "NaN" in texts and "\u2193 0" in texts
+    tips = [el.find("title").text for el in parse_view(html).iter() if el.get("data-off")]
+    assert tips[0] == "loss: \u2191 4.6e43/inf at x = 2 … 3, off the chart"
+    # the line runs to the edge where it leaves the chart, and breaks there
+    lines = [el.get("points").split() for el in parse_view(html).iter("polyline")]
+    assert len(lines) == 3 and float(lines[0][-1].split(",")[1]) == 10  # up to the top edge (y = 10 px)
+
+
+def test_a_linear_axis_cuts_a_line_at_its_edge_instead_of_pinning_points_there():
+    c = Chart(100, 100, (0, 2), (0, 1), left=0, right=0, top=0, bottom=0)
+    c.series("s", [0, 1, 2], [0.5, 3.0, 0.5], svg.BLUE, ["a", "b", "c"])
+    html = c.svg("cut")
+    assert marks(html, "s").tolist() == [0.5, 0.5] and svg.off_marks(html, "cut").tolist() == [3.0]
+    (line,) = [el.get("points").split() for el in parse_view(html).iter("polyline")][:1]
+    assert line == ["0,50", "10,0"]  # from the first point to where it crosses the top (x = 0.2)
+
+
+def test_a_bar_beyond_the_range_is_cut_at_the_edge_and_marked():
+    c = Chart(100, 100, (-0.5, 1.5), (0, 1), left=0, right=0, top=0, bottom=0).group("b")
+    c.bar(0, 0, 0.5, svg.BLUE, "a", 0.5).bar(1, 0, 7.0, svg.BLUE, "b", 7.0).end()
+    html = c.svg("bars")
+    assert marks(html, "b").tolist() == [0.5, 7.0] and svg.off_marks(html, "bars").tolist() == [7.0]
+    tall = [el for el in parse_view(html).iter("rect") if el.get("data-v") == "7.0"][0]
+    assert float(tall.get("y")) == 0 and float(tall.get("height")) == 100
+
+
+# =========================================================================== one heatmap, one legend, a canvas
+def test_a_heatmap_chart_takes_overlays_in_cell_coordinates():
+    z = np.arange(6, dtype=float).reshape(2, 3)
+    c = heatmap_chart(z, ["r1", "r2"], ["a", "b", "c"], 5.0, cell=(10, 10), left=20, group="cells", frame_cols=5,
+                      outline_col=2, outline_label="h<sub>T</sub>", tip=lambda i, j, v: f"({i}, {j}) = {v:g}")
+    c.rect(-0.5, 0.5, 0.5, 1.5, stroke=svg.TEXT, value=9.0)  # cell (1, 0)
+    html = c.svg("map", rows=2, cols=3)
+    np.testing.assert_array_equal(marks(html, "cells").reshape(2, 3), z)
+    assert matrix(html, "cells").shape == (2, 3) and "(1, 2) = 5" in html
+    root = parse_view(html)
+    assert root.get("width") == str(20 + 10 * 5 + 4)  # five columns wide: two maps can share a time axis
+    overlay = [el for el in root.iter("rect") if el.get("data-v") == "9.0"][0]
+    assert (float(overlay.get("x")), float(overlay.get("y")), float(overlay.get("width"))) == (20, 26 + 10, 10)
+
+
+def test_heatmap_labels_turn_when_columns_are_narrow():
+    words = ["elephant", "giraffe", "hippopotamus"]
+    html = heatmap(np.zeros((2, 3)), ["1", "2"], words, 1.0, name="m", cell=(16, 16), col_angle="auto",
+                   col_class="rnnviz-word")
+    labels = [el for el in parse_view(html).iter("text") if el.get("class") == "rnnviz-word"]
+    assert [el.text for el in labels] == words and all("rotate(-90" in el.get("transform") for el in labels)
+
+
+@pytest.mark.parametrize("kind", ["line", "dash", "dot", "bar", "box", "point", "diamond", "ring", "cross", "node",
+                                  "arrow", "vdash"])
+def test_every_legend_kind_draws_a_small_responsive_mark(kind):
+    html = view(legend([svg.Key("a", svg.BLUE, kind, outline=svg.TEXT)]), name="l")
+    (mark,) = [el for el in parse_view(html).iter("svg")]
+    assert mark.get("viewBox") and "max-width:100%" in mark.get("style") and len(list(mark)) >= 1
+
+
+def test_a_canvas_draws_nodes_arrows_and_text_in_pixels():
+    c = svg.Canvas(200, 100)
+    head = c.arrowhead("demo-head", svg.ORANGE, 12)
+    c.group("g", stroke=svg.ORANGE, fill="none").arrow([(10, 10), (50, 10), (90, 10)], head=head, tip="W<hh>",
+                                                       data={"src": "a", "dst": "b"}).end()
+    c.node(30, 50, 20, "h<sub>1</sub>", fill=svg.tint(svg.GREEN, 0.8), stroke=svg.GREEN, tip="h_1", data={"node": "h_1"})
+    c.text(100, 90, "“<script>”", rich=False, tip="x", data={"word": 1})
+    html = c.svg(label="demo", min_scale=0.5)
+    root = parse_view(html)
+    assert root.get("viewBox") == "0 0 200 100" and root.get("style").startswith("width:100%")
+    assert "min-width:100px" in root.get("style") and root.get("aria-label") == "demo"
+    path = next(el for el in root.iter("path") if el.get("data-src"))
+    assert path.get("d") == "M10 10L50 10L90 10" and path.get("marker-mid") == "url(#demo-head)"
+    assert path.find("title").text == "W<hh>" and "<script>" not in html
+    node = next(el for el in root.iter("g") if el.get("data-node"))
+    assert [el.tag for el in node] == ["title", "circle", "text"] and "tspan" in svg.markup("h<sub>1</sub>")
+
+
+def test_every_svg_scales_down_with_its_box():
+    pieces = [Chart(300, 100, (0, 1), (0, 1)).svg("c"), heatmap(np.eye(2), ["a", "b"], ["c", "d"], 1.0, name="h"),
+              colourbar(1.0, title="x"), svg.Canvas(50, 50).svg()]
+    for piece in pieces:
+        root = parse_view(piece)
+        w, h = root.get("width"), root.get("height")
+        assert root.get("viewBox") == f"0 0 {w} {h}" and "max-width:100%" in root.get("style")
+        assert "height:auto" in root.get("style")
