@@ -328,9 +328,11 @@ def test_a_bad_sentence_shows_its_message_under_its_box_and_greys_the_views(box)
     assert kids[kids.index(row) + 1] is app.message  # right under the sentence's row ...
     assert "rnnviz-controls" in holder._dom_classes  # ... inside the control bar, which stays in view
     assert app.stale and all("rnnviz-stale" in w._dom_classes for w in views)  # the old pair, marked stale
-    assert app.compare_view.value == good
+    assert "rnnviz-stale" in app.summary._dom_classes  # and the text that describes it
+    assert app.compare_view.value == good and "man'. The views" in app.message.text  # sentences, not run together
     getattr(app, box).value = "the man bit the dog"
     assert app.message.kind == "" and not app.stale and not any("rnnviz-stale" in w._dom_classes for w in views)
+    assert "rnnviz-stale" not in app.summary._dom_classes
 
 
 def test_a_bad_probe_sentence_shows_its_message_under_the_probe_box():
@@ -339,9 +341,9 @@ def test_a_bad_probe_sentence_shows_its_message_under_the_probe_box():
     row = _row_of(app, app.probe_text)
     kids = list(_parent(app, row).children)
     assert app.message.kind == "error" and kids[kids.index(row) + 1] is app.message
-    assert app.stale and "rnnviz-stale" in app.probe_view._dom_classes
+    assert app.stale and "rnnviz-stale" in app.probe_view._dom_classes and "rnnviz-stale" in app.probe_info._dom_classes
     app.probe_text.value = "the man bit the dog"
-    assert app.message.kind == "" and not app.stale
+    assert app.message.kind == "" and not app.stale and "rnnviz-stale" not in app.probe_info._dom_classes
 
 
 def test_the_main_controls_are_in_the_control_bar():

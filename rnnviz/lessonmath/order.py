@@ -73,18 +73,18 @@ def parse_sentence(text: object, vocab: Vocabulary, *, name: str = "sentence") -
         raise TypeError(f"{name}: expected text, got {type(text).__name__}")
     if len(text) > MAX_CHARS:
         raise ValueError(f"{name}: too long ({len(text)} characters); type one sentence of at most {MAX_WORDS} words "
-                         f"({MAX_CHARS} characters)")
+                         f"({MAX_CHARS} characters).")
     words = [t for t in tokenize_words(text) if t[0].isalnum()]
     if not words:
-        raise ValueError(f"{name}: is empty; type a sentence such as 'the dog bit the man'")
+        raise ValueError(f"{name}: is empty; type a sentence such as 'the dog bit the man'.")
     if len(words) > MAX_WORDS:
-        raise ValueError(f"{name}: {len(words)} words is too long for this lesson; use at most {MAX_WORDS}")
+        raise ValueError(f"{name}: {len(words)} words is too long for this lesson; use at most {MAX_WORDS}.")
     unknown = list(dict.fromkeys(w for w in words if w not in vocab or w == UNK))
     if unknown:
         listed = ", ".join(repr(w) for w in unknown[:6]) + (f" and {len(unknown) - 6} more" if len(unknown) > 6 else "")
         verb = "is" if len(unknown) == 1 else "are"
         raise ValueError(f"{name}: {listed} {verb} not in the lesson's vocabulary of {len(vocab) - 1} words "
-                         f"(listed above the boxes); e.g. 'the hungry dog bit the man'")
+                         f"(listed above the boxes); e.g. 'the hungry dog bit the man'.")
     return words
 
 

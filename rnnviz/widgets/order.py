@@ -90,8 +90,7 @@ class CompareApp(LessonApp):
                 explained(self.text_a, "type a sentence with the words above and press Enter"),
                 explained(self.text_b, "reorder A's words here: the bag of words stays the same, the RNN's state "
                                        "does not"),
-                explained(self.slots, "how many words the fixed-input network takes: short sentences leave slots "
-                                      "empty, long ones lose words"),
+                explained(self.slots, "the fixed-input network's word inputs: empty slots or lost words"),
             ),
             self.slots_view,
             self.summary,
@@ -102,6 +101,11 @@ class CompareApp(LessonApp):
             self.watch(control, self._typed)
         self.watch(self.slots, self._slots_moved)
         self.refresh()
+
+    def _mark_stale(self, stale: bool) -> None:
+        """The summary describes the pair drawn: it is stale with the views."""
+        super()._mark_stale(stale)
+        (self.summary.add_class if stale else self.summary.remove_class)("rnnviz-stale")
 
     # ------------------------------------------------------------------ reading the controls
     @property
@@ -240,7 +244,7 @@ class TrainProbeApp(LessonApp):
         self.progress = W.IntProgress(value=0, min=0, max=1, description="progress", style={"description_width": "70px"},
                                       layout=W.Layout(width="300px"))
         self.status = W.HTML()
-        self.probe_text = SentenceBox("", description="probe sentence", max_chars=MAX_CHARS, width="520px",
+        self.probe_text = SentenceBox("", description="probe sentence", max_chars=MAX_CHARS, width="440px",
                                       description_width="130px")
         self.shuffle_button = self.button("shuffle the words", self.shuffle, icon="random")
         self.next_button = self.button("new test sentence", self.next_sentence, icon="forward")
@@ -252,13 +256,11 @@ class TrainProbeApp(LessonApp):
         # side by side in a wide page, one below the other in a narrow one
         self.views = W.Box([self.training_view, self.probe_view],
                            layout=W.Layout(flex_flow="row wrap", align_items="flex-start", grid_gap="10px 30px"))
-        train_row = explained(self.train_button, "start from random weights (seeded) and train both with the settings "
-                                                 "below: panel 1 draws their accuracy as they learn")
+        train_row = explained(self.train_button, "from random weights (seeded): panel 1 draws both as they learn")
         train_row.children = (self.train_button, self.progress, *train_row.children[1:])
         probe_buttons = W.HBox([self.next_button, self.shuffle_button, self.restore_button,
-                                W.HTML('<span class="rnnviz-help">new test sentence: another held-out sentence '
-                                       '&middot; shuffle: its words in a random order (seeded) &middot; original '
-                                       'order: back to the sentence as written</span>')])
+                                W.HTML('<span class="rnnviz-help">another held-out sentence &middot; its words in a '
+                                       'random order (seeded) &middot; back as written</span>')])
         probe_buttons.add_class("rnnviz-control")
         super().__init__([
             heading(self.title,
@@ -274,18 +276,15 @@ class TrainProbeApp(LessonApp):
             self.control_bar(
                 train_row,
                 self.status,
-                explained(self.probe_text, "a sentence both models classify; type your own with the words of lesson "
-                                           "1 and press Enter"),
+                explained(self.probe_text, "both models classify it; type your own and press Enter"),
                 probe_buttons,
                 self.probe_info,
             ),
             explained(self.train_size, "how many sentences to train on (both models see the same ones)"),
             explained(self.steps, "optimizer steps (Adam, 32 sentences each) per model"),
-            explained(self.hidden, "size p of the RNN's state h_t; more units learn faster and more reliably, 2 to 4 "
-                                   "may get stuck"),
+            explained(self.hidden, "size p of the RNN's state h_t; more learn faster and surer, 2 to 4 may get stuck"),
             explained(self.lr, "Adam's step size; larger learns faster until it becomes unstable"),
-            explained(self.bow_model, "logistic regression on the counts, or an MLP (the chapter's 'conventional "
-                                      "network'): both stay at 50%"),
+            explained(self.bow_model, "logistic regression on the counts, or an MLP: both stay at 50%"),
             explained(self.seed, "the same seed and settings give exactly the same curves; change it for another run"),
             self.views,
         ])
@@ -307,6 +306,11 @@ class TrainProbeApp(LessonApp):
         self.set_quietly(self.probe_text, value=self.test.sentences[self._probe_index])
         self.refresh()
 
+    def _mark_stale(self, stale: bool) -> None:
+        """The line under the probe box describes the sentence drawn: it is stale with the views."""
+        super()._mark_stale(stale)
+        (self.probe_info.add_class if stale else self.probe_info.remove_class)("rnnviz-stale")
+
     # ------------------------------------------------------------------ models
     @property
     def bow(self):
@@ -323,9 +327,8 @@ class TrainProbeApp(LessonApp):
         return self.run is not None
 
     def _untrained_text(self) -> str:
-        return (f"<b>Untrained</b>: random weights, both at chance (50%): held-out accuracy RNN "
-                f"{self.curves['rnn'][0]:.0%}, bag of words {self.curves['bow'][0]:.0%} (the points at step 0). "
-                "Press <b>Train both</b> to watch them learn.")
+        return (f"<b>Untrained</b> (random weights), at chance: held-out accuracy RNN {self.curves['rnn'][0]:.0%}, "
+                f"bag of words {self.curves['bow'][0]:.0%}; chance is 50%. Press <b>Train both</b>.")
 
     def _checked_settings(self):
         return check_settings(train_size=self.train_size.value, steps=self.steps.value, hidden=self.hidden.value,
