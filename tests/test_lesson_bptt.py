@@ -314,6 +314,33 @@ def test_the_time_stamp_is_a_backwards_stepper_in_the_control_bar_with_the_gap(a
     app.t.value = T
 
 
+# =========================================================================== slip 2: one notation for dL/dy_t
+_HAT_Y = re.compile(r"ŷ|y\u0302|&#375;|&ycirc;|\\hat\s*\{?\s*y")
+
+
+def _lesson_markup(app):
+    texts = [w.value for w in app.descendants() if hasattr(w, "value") and isinstance(w.value, str)]
+    for e in ex4.EXERCISES:
+        texts += [e.question, getattr(e, "question_web", ""), e.hint().text, e.solution().text, e.code_html()]
+    nb = json.loads(NOTEBOOK.read_text())
+    texts += ["".join(c["source"]) for c in nb["cells"]]
+    return texts
+
+
+def test_the_gradient_of_the_scores_is_written_dL_dy_everywhere(app):
+    """One panel wrote dL/dŷ_t and another dL/dy_t for the same quantity: the chapter's y_t are the scores,
+    and dL/dy_t = p̂_t − onehot(j_t) everywhere (views, guides, hover texts, exercises, notebook)."""
+    for t in (app.problem.T, 3, 1):
+        app.t.value = t
+        for name in WEIGHTS:
+            app.weight.value = name
+            for text in _lesson_markup(app):
+                assert not _HAT_Y.search(text), f"ŷ in: {text[max(0, _HAT_Y.search(text).start() - 80):][:200]}"
+    app.weight.value = "W_hh"
+    assert "dL/dy<sub>t</sub> = p̂<sub>t</sub> − onehot(j<sub>t</sub>)" in app.time_view.value
+    app.t.value = app.problem.T
+
+
 # =========================================================================== controls checked against the lesson's constants
 def test_values_outside_the_lessons_ranges_are_refused_even_when_a_browser_raises_max(app):
     app.train_steps.max = 10 ** 6  # a browser can send a slider's max too
