@@ -266,7 +266,9 @@ def test_absent_exercises_read_names_as_students_write_them(lab):
     assert ex2.absent_input.check(["h_4", "h\u2085", "\u2113\u2084", "l_5", "L"]).correct
     fb = ex2.absent_input.check({"h6"})
     assert not fb.correct and "h3, h4, h5, l3, l4, l5, L" in fb.text
-    assert not ex2.absent_target.check("").answered
+    for placeholder in ("", ..., None):
+        fb = ex2.absent_target.check(placeholder)
+        assert not fb.answered and "quantities" in fb.text
 
 
 def test_no_not_yet_of_any_exercise_holds_its_solution(lab):

@@ -393,9 +393,9 @@ ABSENT_AT = 4
 
 def _quantities(answer: object, what: str = "my_answer") -> frozenset[int]:
     """The set of quantities picked: indices into QUANTITIES (the web page sends them) or names (code: {"h4", "L"})."""
+    if answer is None or answer is Ellipsis or (isinstance(answer, str) and answer.strip() in ("", "...", "?")):
+        raise Unanswered("pick the quantities that change")
     if isinstance(answer, str):
-        if answer.strip() in ("", "...", "?"):
-            raise Unanswered("pick the quantities that change")
         answer = [answer]
     if isinstance(answer, (list, tuple, set, frozenset)) and any(isinstance(a, str) for a in answer):
         picked = set()

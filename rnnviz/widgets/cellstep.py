@@ -167,7 +167,7 @@ class CellStepApp(LessonApp):
         self._cut_note = ""  # the note of a sentence that was cut
         T = len(self.ids) - 1
         style = {"description_width": "100px"}
-        self.text = SentenceBox(text, max_chars=MAX_CHARS, width="560px")
+        self.text = SentenceBox(text, max_chars=MAX_CHARS, width="520px")
         self.stepper = TimeStepper(T, value=t, description="time-stamp t", width="360px")
         self.t = self.stepper.slider
         self.absent_x = W.Checkbox(value=False, description="x\u2081 absent", indent=False,
@@ -199,13 +199,11 @@ class CellStepApp(LessonApp):
                     "the next character; green is the one that really comes next. <b>Below</b>: every h<sub>t</sub> "
                     "of the sentence side by side, and how surprised the model was at each step (the loss "
                     "l<sub>t</sub>; tall bars are bad guesses)."),
-            explained(self.text, f"type a sentence, press Enter: read from h_0 = 0 (up to {MAX_CHARS} characters of "
-                                 "the book)"),
+            explained(self.text, f"press Enter to read it from h_0 = 0 (up to {MAX_CHARS} characters)"),
             self.sentence_note,
             self.control_bar(
-                explained(self.stepper, "step t reads x_t and predicts x_{t+1}; play steps every 0.9 s, pause keeps t"),
-                explained(absent_row, "x_t absent: W_xh x_t becomes 0 and every later state changes; target absent: "
-                                      "the states stay, l_t leaves the total L; the boxes name the t they apply to"),
+                explained(self.stepper, "step t reads x_t, predicts x_{t+1}; pause keeps t"),
+                explained(absent_row, "x_t absent: W_xh x_t = 0, later states change; target absent: l_t leaves L"),
                 self.summary),
             explained(self.unit, "the hidden unit whose arithmetic is written out below (boxed in the table)"),
             self.status,
