@@ -297,3 +297,84 @@ def test_window_is_judged_from_the_lesson_math_not_from_an_app(lab, setup):
         fb = ex6.window.check(k)
         if not fb.correct:
             assert f"k = {best}" not in fb.text and f"is {best}" not in fb.text
+
+
+# =========================================================================== the apps
+def _app_text(app):
+    """Every text the app shows a student: markup without its tags, labels, options, tooltips, the message."""
+    import re
+
+    import ipywidgets as W
+
+    texts = []
+    for w in [app, *app.descendants()]:
+        if isinstance(w, W.HTML):
+            texts.append(re.sub(r"<style>.*?</style>|<[^>]+>", " ", w.value, flags=re.S))
+        for trait in ("description", "tooltip", "placeholder"):
+            texts.append(str(getattr(w, trait, "") or ""))
+        if hasattr(w, "_options_labels"):
+            texts.extend(map(str, w._options_labels))
+    return "\n".join(texts + [app.message.text])
+
+
+CODE = ("clip=(", "=(", "('", "')", "max_norm", "None", "True", "False")
+
+
+def test_clipping_each_copy_is_a_choice_in_the_app_drawn_from_the_cores_copies():
+    from rnnviz.viz.svg import marks, parse_view
+    from rnnviz.widgets.taming import ClippingApp
+
+    app = ClippingApp(steps=30)
+    s = app.setup
+    app.threshold.value = 0.05
+    c = app.threshold.value
+    sum_view = app.clip_view.value
+    np.testing.assert_allclose(marks(sum_view, "by_value"), np.clip(s.grad["W_hh"], -c, c).ravel(), rtol=1e-12)
+    app.value_on.value = "copies"
+    view = app.clip_view.value
+    want = np.clip(s.copies["W_hh"], -c, c).sum(axis=0)
+    np.testing.assert_allclose(marks(view, "by_copies"), want.ravel(), rtol=1e-12)
+    assert np.abs(want).max() > c  # the sum of the clipped copies passes c: drawn, not lost off the chart
+    assert "each time-stamp" in view and "by_value" not in [el.get("data-name") for el in parse_view(view).iter()]
+    np.testing.assert_allclose(marks(view, "c_now"), [app.cosines["copies"], app.cosines["norm"]], rtol=1e-12)
+    assert "By value, each copy" in app.clip_summary.value and "above c" in app.clip_summary.value
+    assert app.message.kind == ""
+
+
+def test_the_clipping_app_says_learned_only_below_half_of_chance_and_shows_no_code(monkeypatch):
+    from rnnviz.widgets.taming import ClippingApp
+
+    app = ClippingApp(lr=0.003, steps=300)
+    app.train()
+    plain, clipped = app.runs["plain"], app.runs["clipped"]
+    assert plain.final_loss < math.log(4) and plain.final_loss > 0.5 * math.log(4)  # lower than chance, not learned
+    assert app.message.kind == "info" and "Both runs learned" not in app.message.text
+    assert "neither has learned yet" in app.message.text and f"{plain.final_loss:.3g}" in app.message.text
+    assert "ln 4 = 1.39" in app.message.text and "0.69" in app.message.text
+    assert "not learned yet" in app.training_summary.value
+    app.set_quietly(app.lr, value=0.1)
+    app.set_quietly(app.train_clip, value="copies")
+    app.set_quietly(app.train_threshold, value=0.01)
+    app.train()
+    assert app.runs["plain"].diverged and app.message.kind == "warning"
+    assert app.runs["clipped"].history[0].clip.kind == "copies"
+    assert "learned: final loss" in app.message.text and "each time-stamp's copy clipped by value at 0.01" in \
+        app.message.text
+    text = _app_text(app)
+    found = [code for code in CODE if code in text]
+    assert not found, f"code in the app's text: {found}"
+
+
+def test_a_blow_up_is_marked_with_its_value_on_the_training_view():
+    from rnnviz.viz.svg import marks, off_marks, parse_view
+    from rnnviz.viz.taming import training_html
+
+    huge = _run([1.4, 30.0, 4.6e43])
+    over = _run([1.4, 2.0, math.inf], status="diverged", kind=None, c=None)
+    view = training_html(over, huge, kind="norm", threshold=1.0, steps=3)
+    # 4.6e43 is on the axis (not cut at 10^3); the inf is marked at the chart's edge with what it was
+    assert 4.6e43 in marks(view, "loss_clipped").tolist()
+    off = off_marks(view, "loss_chart")
+    assert off.size == 1 and np.isinf(off[0])
+    edge = [el for el in parse_view(view).iter() if el.get("data-off") is not None][0]
+    assert "inf" in "".join(edge.itertext())

@@ -1,4 +1,4 @@
-"""Lesson 6 apps and exercise checkers, driven without a browser: set a control, read the views back.
+"""Lesson 6 apps, driven without a browser: set a control, read the views back (the exercises: test_lesson_taming.py).
 
 The views are SVG drawn by rnnviz (rnnviz.viz.taming); ``marks``/``matrix`` read the values each mark carries,
 ``_xy`` also the x each point of a curve carries (``data-x``). The expected numbers come from the core
@@ -15,16 +15,9 @@ from rnnviz.core import clip_by_norm, clip_by_value, tbptt_gradient
 from rnnviz.core.diagnostics import gradient_flow
 from rnnviz.viz.svg import ORANGE, VIEW_CLASS, marks, off_marks, parse_view
 from rnnviz.viz.taming import CLIP_COLORS, kept_by_truncation
+from rnnviz.lessonmath.taming import cosine, relative_gap
 from rnnviz.widgets import taming
-from rnnviz.widgets.taming import (
-    ClippingApp,
-    TruncationApp,
-    check_clip_by_norm,
-    check_clip_by_value,
-    check_window,
-    cosine,
-    relative_gap,
-)
+from rnnviz.widgets.taming import ClippingApp, TruncationApp
 
 
 def _group(view, name):
@@ -212,6 +205,7 @@ def test_threshold_moves_the_clipped_entries_and_norm_keeps_direction(clip_app):
 # =========================================================================== training
 def test_unclipped_run_overflows_draws_and_warns_and_the_clipped_run_finishes(monkeypatch):
     app = ClippingApp()
+    app.CLICK_GUARD = 0.0  # the test clicks again at once; a student's second click within 0.3 s is dropped
     empty = app.training_view.value
     assert 'data-empty="1"' in empty and VIEW_CLASS in empty and "train both" in empty  # nothing trained yet: a hint
     monkeypatch.setattr(taming, "LIVE_EVERY", 0.0)  # draw after every step, so the test sees the live drawings
@@ -250,7 +244,7 @@ def test_unclipped_run_overflows_draws_and_warns_and_the_clipped_run_finishes(mo
     assert off_marks(view, "loss_chart").size == 0
     assert marks(view, "blowup").tolist() == [len(plain.history)]
     assert f"inf/NaN after step {len(plain.history)}" in view and "became inf/NaN here" in view
-    assert marks(view, "max_norm").tolist() == [1.0] and "max_norm of the clipped run" in view
+    assert marks(view, "max_norm").tolist() == [1.0] and "c of the run clipped by norm" in view
     for el in parse_view(view).iter():  # no inf or NaN drawn as a number
         if el.get("data-v") is not None:
             assert np.isfinite(float(el.get("data-v")))
@@ -264,7 +258,7 @@ def test_unclipped_run_overflows_draws_and_warns_and_the_clipped_run_finishes(mo
     assert app.runs["clipped"].status == "finished" and app.runs["clipped"].history[0].clip.kind == "value"
     view = app.training_view.value
     assert _group(view, "loss_clipped").get("fill") == CLIP_COLORS["value"] == ORANGE
-    assert "clipping by value (c = 0.1)" in view and not _has(view, "max_norm")  # no max_norm line for value
+    assert "clipping the sum by value (c = 0.1)" in view and not _has(view, "max_norm")  # no norm threshold line
 
 
 def test_small_learning_rate_needs_no_clipping_and_large_c_does_not_help():
@@ -272,6 +266,10 @@ def test_small_learning_rate_needs_no_clipping_and_large_c_does_not_help():
     app.lr.value = 0.01
     app.train()
     assert app.message.kind == "info" and not app.runs["plain"].diverged
+    # neither run is clearly better than chance after 120 steps at this rate: the message says so, with the numbers
+    plain, clipped = app.runs["plain"], app.runs["clipped"]
+    assert min(plain.final_loss, clipped.final_loss) > 0.5 * np.log(4)
+    assert "neither has learned yet" in app.message.text and f"{plain.final_loss:.3g}" in app.message.text
     assert marks(app.training_view.value, "blowup").size == 0 and "inf/NaN" not in app.training_view.value
     steps, losses = _xy(app.training_view.value, "loss_plain")
     assert steps[-1] == 120 and np.array_equal(losses, app.runs["plain"].losses[steps.astype(int) - 1])
@@ -283,13 +281,15 @@ def test_small_learning_rate_needs_no_clipping_and_large_c_does_not_help():
 
 def test_bad_training_settings_are_a_message_not_a_crash():
     app = ClippingApp(steps=30)
+    app.CLICK_GUARD = 0.0  # the test clicks again at once
     app.train_threshold.value = 1e9  # clamped to the slider's max on the kernel side
     assert app.train_threshold.value == 100.0
     before = app.training_view.value
     app.train_clip.options = ["norm", "value", "bogus"]  # a value no real client can send
     app.train_clip.value = "bogus"
     app.train_button.click()
-    assert app.message.kind == "error" and "expected 'norm' or 'value'" in app.message.text
+    assert app.message.kind == "error" and "clip: expected by norm, the sum by value or each copy by value" in \
+        app.message.text
     assert app.training_view.value == before and not app.train_button.disabled
     app.threshold.value = float("nan")  # the threshold of part 1 as a client could send it
     assert app.message.kind == "error" and "threshold c" in app.message.text
@@ -297,71 +297,3 @@ def test_bad_training_settings_are_a_message_not_a_crash():
     app.train_button.click()
     assert app.message.kind in ("warning", "info") and app.runs["clipped"] is not None
     assert marks(app.training_view.value, "loss_clipped").size == 30
-
-
-# =========================================================================== exercise checkers
-def _right_norm(grads, max_norm):
-    norm = np.sqrt(sum((g ** 2).sum() for g in grads.values()))
-    scale = max_norm / norm if norm > max_norm else 1.0
-    return {k: g * scale for k, g in grads.items()}
-
-
-def test_norm_checker_accepts_correct_solutions():
-    assert check_clip_by_norm(_right_norm).startswith("correct")
-    assert check_clip_by_norm(clip_by_norm).startswith("correct")  # the core's (dict, report) is fine too
-
-
-@pytest.mark.parametrize("wrong, says", [
-    (lambda grads, c: {k: g * c / np.sqrt(sum((v ** 2).sum() for v in grads.values())) for k, g in grads.items()},
-     "you changed the gradient when its norm was below the threshold"),
-    (lambda grads, c: {k: g * min(1.0, c / np.linalg.norm(g)) for k, g in grads.items()},
-     "you clipped each array separately instead of the global norm"),
-    (lambda grads, c: {k: np.clip(g, -c, c) for k, g in grads.items()}, "clipping by value and changes the direction"),
-    (lambda grads, c: _right_norm(grads, c) if sum((g ** 2).sum() for g in grads.values()) <= c ** 2
-     else {k: g * c / sum((v ** 2).sum() for v in grads.values()) for k, g in grads.items()},  # forgot the sqrt
-     "the direction is right but the clipped norm"),
-    (lambda grads, c: {k: g.copy() for k, g in grads.items()}, "you returned the gradient unchanged"),
-    (lambda grads, c: [g * 0 for g in grads.values()], "return a dict"),
-    (lambda grads, c: {"W_hh": grads["W_hh"]}, "return the same keys"),
-    (lambda grads, c: 1 / 0, "ZeroDivisionError"),
-])
-def test_norm_checker_names_each_mistake(wrong, says):
-    answer = check_clip_by_norm(wrong)
-    assert answer.startswith("not yet") and says in answer
-
-
-def test_norm_checker_catches_in_place_changes():
-    def in_place(grads, c):
-        norm = np.sqrt(sum((g ** 2).sum() for g in grads.values()))
-        if norm > c:
-            for g in grads.values():
-                g *= c / norm
-        return grads
-    assert "in place" in check_clip_by_norm(in_place)
-
-
-def test_value_checker_accepts_and_names_mistakes():
-    assert check_clip_by_value(clip_by_value).startswith("correct")
-    assert check_clip_by_value(lambda g, c: {k: np.maximum(-c, np.minimum(c, v)) for k, v in g.items()}).startswith("correct")
-    cases = {
-        "only cut the large positive": lambda g, c: {k: np.minimum(v, c) for k, v in g.items()},
-        "only raised the entries below -c": lambda g, c: {k: np.maximum(v, -c) for k, v in g.items()},
-        "lost the sign": lambda g, c: {k: np.minimum(np.abs(v), c) for k, v in g.items()},
-        "that is clipping by norm": _right_norm,
-        "you returned the gradient unchanged": lambda g, c: {k: v.copy() for k, v in g.items()},
-        "already inside [-c, c]": lambda g, c: {k: np.clip(v, -c, c) * 0.5 for k, v in g.items()},
-        "in place": lambda g, c: {k: np.clip(v, -c, c, out=v) for k, v in g.items()},
-    }
-    for says, wrong in cases.items():
-        answer = check_clip_by_value(wrong)
-        assert answer.startswith("not yet") and says in answer, (says, answer)
-
-
-def test_window_checker(trunc):
-    gap, _ = trunc.gaps(trunc.params(0.8))
-    best = int(np.argmax(gap < 0.05)) + 1
-    assert 1 < best < trunc.T
-    assert check_window(best, trunc).startswith("correct")
-    assert "not below" in check_window(best - 1, trunc)
-    assert "a smaller window is too" in check_window(trunc.T, trunc)
-    assert "whole number" in check_window(2.5, trunc) and "1 to T" in check_window(0, trunc)

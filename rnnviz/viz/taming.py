@@ -1,10 +1,6 @@
 r"""Views of lesson 6: what truncated BPTT drops, and what clipping does to a gradient and to training.
 
-Drawn as SVG by rnnviz (:mod:`rnnviz.viz.svg`), not plotly: plotly's widget redraws a whole
-figure on every update, and its browser side (anywidget) gives a model 2 s to start, which slow
-classroom browsers missed (a dead figure). With plotly the page was ready in 4.57 s, a move of k
-took 74 ms (p95 97 ms); drawn here 2.35 s, k 31 ms (p95 42 ms), c 38 ms (p95 46 ms) (benchmarks/bench_app.py,
-20 moves, 2026-11-26). Pure functions return the HTML of each view:
+Drawn as SVG through :mod:`rnnviz.viz.svg`. Pure functions return the HTML of each view:
 
 * :func:`flow_html` -- **truncated BPTT, per spectral radius**: the gradient-flow map
   log10 ||dL_s/dh_t|| (row s, column t; blank above the diagonal, grey "no value" for a zero) with,
@@ -13,11 +9,11 @@ took 74 ms (p95 97 ms); drawn here 2.35 s, k 31 ms (p95 42 ms), c 38 ms (p95 46 
   :func:`window_html` only: the gap curves (all parameters, W_hh alone) with the current k marked,
   and that one-line style.
 * :func:`clip_html` -- **clipping one gradient at threshold c**: each entry before (x) and after (y)
-  clipping by value and by norm, with y = x and +-c; the cosine to the original gradient for every
-  threshold, with c marked.
+  clipping by value (the summed gradient, or each time-stamp's copy before the copies are added) and by
+  norm, with y = x and +-c; the cosine to the original gradient for every threshold, with c marked.
 * :func:`training_html` -- **training with and without clipping**: the loss and the gradient norm
   of every step (log scales that hold every finite value, however large), where a run blew up (an x),
-  the max_norm line. The run without clipping is dashed, so the two runs never differ by colour alone.
+  the threshold of a run clipped by norm. The run without clipping is dashed, so the two runs never differ by colour alone.
   Drawn during a run too (the runs so far); before any run a view marked empty (``data-empty="1"``)
   with a hint.
 
@@ -33,14 +29,16 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..lessonmath.taming import kept_by_truncation
 from .gradients import log_flow
 from .svg import (
-    BLUE, DASH, DOT, GREY, MISSING, MUTED, ORANGE, PANEL_CSS, SEQUENTIAL, VEIL, VERMILLION, VIEW_CLASS, WHITE, Chart,
+    BLUE, DASH, DOT, GREEN, GREY, MISSING, MUTED, ORANGE, PANEL_CSS, SEQUENTIAL, VEIL, VERMILLION, VIEW_CLASS, WHITE, Chart,
     colourbar, esc, fmt, heatmap_chart, legend, log_range, narrow, nice_ticks, panel, view,
 )
 
 __all__ = [
     "CLIP_COLORS",
+    "CLIP_WORDS",
     "DROPPED",
     "PLAIN",
     "clip_html",
@@ -56,7 +54,9 @@ DROPPED = VEIL  # over the terms a window drops
 OUTLINE = WHITE  # the windows
 ABOVE = WHITE  # t > s: the loss at s does not depend on later states
 #: the colour of each clipping kind, the same in every panel (and for the run trained with it)
-CLIP_COLORS = {"value": ORANGE, "norm": BLUE}
+CLIP_COLORS = {"value": ORANGE, "copies": GREEN, "norm": BLUE}
+#: what each clipping kind does, in words (the legends and hover texts)
+CLIP_WORDS = {"value": "clipping the sum by value", "copies": "clipping each copy by value", "norm": "clipping by norm"}
 #: the run without clipping: its colour and its dash (the clipped run is solid: they differ by more than colour)
 PLAIN = (VERMILLION, DASH)
 MAX_MARKS = 100  # hover marks per training curve (the line itself has every step)
@@ -71,18 +71,6 @@ def _label(c: Chart, x: float, y: float, text: str, colour: str, *, right: bool 
 
 
 # =========================================================================== truncated BPTT
-def kept_by_truncation(T: int, window: int) -> np.ndarray:
-    """(T, T) booleans: entry [s, t] (0-based) is True when truncated BPTT with windows of ``window``
-    time-stamps still carries the loss at time s back to the state at time t.
-
-    Windows are [0, k), [k, 2k), ...: the loss at s reaches h_t only when t <= s and both lie in
-    the same window (s // k == t // k). With k >= T nothing is dropped.
-    """
-    idx = np.arange(T)
-    same = (idx[:, None] // window) == (idx[None, :] // window)
-    return same & (idx[None, :] <= idx[:, None])
-
-
 def window_outlines(T: int, window: int) -> tuple[list, list]:
     """x, y of the outline of each window's kept cells (1-based time-stamps, None-separated).
 
@@ -213,18 +201,27 @@ def window_html(windows: Sequence[int], gap: np.ndarray, gap_whh: np.ndarray, wi
 
 # =========================================================================== clipping one gradient
 def clip_html(g: np.ndarray, by_value: np.ndarray, by_norm: np.ndarray, c: float, thresholds: np.ndarray,
-              cos_value: np.ndarray, cos_norm: np.ndarray, cosines: tuple[float, float]) -> str:
+              cos_value: np.ndarray, cos_norm: np.ndarray, cosines: tuple[float, float], *, value_on: str = "sum") -> str:
     """1a: every entry of the gradient ``g`` before (x) and after clipping at ``c`` by value and by norm (groups
     ``by_value``, ``by_norm``; data-v = after, data-x = before), y = x and +-c; 1b: the cosine between the clipped
     and the original gradient for every threshold (groups ``cos_value``, ``cos_norm``, every 4th threshold; data-x =
-    the threshold) with ``c`` marked (group ``c_now``: the two cosines at c)."""
+    the threshold) with ``c`` marked (group ``c_now``: the two cosines at c).
+
+    ``value_on="copies"``: ``by_value`` and ``cos_value`` are those of each time-stamp's copy clipped by value before
+    the copies are added (groups ``by_copies``, ``cos_copies``); the y axis then holds entries beyond c."""
     x = np.ravel(np.asarray(g, dtype=float))
     yv, yn = np.ravel(by_value), np.ravel(by_norm)
     c = float(c)
     if not (math.isfinite(c) and c > 0):
         raise ValueError(f"threshold c: expected a positive number, got {c!r}")
+    if value_on not in ("sum", "copies"):
+        raise ValueError(f"value_on: expected 'sum' or 'copies', got {value_on!r}")
+    kind = "value" if value_on == "sum" else "copies"
+    colour_v, words_v = CLIP_COLORS[kind], "by value" if kind == "value" else "each copy by value"
     lim = float(np.max(np.abs(x))) * 1.05 if x.size and np.max(np.abs(x)) > 0 else 1.0
-    yl = min(c, lim) * 1.15
+    shown = np.abs(np.r_[yv, yn])
+    shown = shown[np.isfinite(shown)]
+    yl = max(min(c, lim), float(shown.max()) if shown.size else 0.0) * 1.15  # every entry after clipping is on it
     shape = np.shape(g)
     cols = shape[-1] if len(shape) == 2 else max(x.size, 1)
 
@@ -235,13 +232,15 @@ def clip_html(g: np.ndarray, by_value: np.ndarray, by_norm: np.ndarray, c: float
     if c < yl:
         for sign in (1, -1):
             a.hline(sign * c, colour=VERMILLION, dash=DASH, width=1)
-    for name, ys, colour, shape in (("by_value", yv, ORANGE, "circle"), ("by_norm", yn, BLUE, "diamond")):
-        kind = name.replace("_", " ")
-        tips = [f"W_hh[{i // cols},{i % cols}] {kind}: {xv:.3g} → {y:.3g}" for i, (xv, y) in enumerate(zip(x, ys))]
+    for name, ys, colour, shape, words in ((f"by_{'value' if kind == 'value' else 'copies'}", yv, colour_v, "circle",
+                                            words_v), ("by_norm", yn, BLUE, "diamond", "by norm")):
+        tips = [f"W_hh[{i // cols},{i % cols}] {words}: {xv:.3g} → {y:.3g}" for i, (xv, y) in enumerate(zip(x, ys))]
         a.points(name, x, ys, colour, tips, r=3 if shape == "circle" else 3.6, shape=shape, opacity=0.75,
-                 with_x=False, what=kind)
+                 with_x=False, what=words)
     a.x_title("entry before clipping").y_title("entry after clipping")
-    note_a = legend([("clipped by value", ORANGE, "point"), ("clipped by norm", BLUE, "diamond"),
+    value_key = ("clipped by value" if kind == "value"
+                 else "each time-stamp's copy clipped by value, then added")
+    note_a = legend([(value_key, colour_v, "point"), ("clipped by norm", BLUE, "diamond"),
                      ("unchanged (y = x)", GREY, "dot"), ("threshold +c and −c" if c < yl else "±c: off the chart",
                                                            VERMILLION, "dash")])
     panel_a = panel(f"1a. each entry of the W<sub>hh</sub> gradient ({x.size}):<br/>before (x) and after (y) "
@@ -251,23 +250,23 @@ def clip_html(g: np.ndarray, by_value: np.ndarray, by_norm: np.ndarray, c: float
     b = Chart(400, 340, (th[0], th[-1]), (0, 1.05), left=52, right=14, top=12, bottom=42, x_log=True)
     b.y_grid([0, 0.2, 0.4, 0.6, 0.8, 1.0]).x_grid()
     pick = np.unique(np.r_[np.arange(0, len(th), 4), len(th) - 1])
-    for name, ys, colour, kind, dash, width in (("cos_value", cos_value, ORANGE, "by value", None, 2),
-                                                ("cos_norm", cos_norm, BLUE, "by norm", DASH, 3)):
+    for name, ys, colour, words, dash, width in ((f"cos_{kind}", cos_value, colour_v, words_v, None, 2),
+                                                 ("cos_norm", cos_norm, BLUE, "by norm", DASH, 3)):
         ys = np.asarray(ys, dtype=float)
-        b.series(name, th, ys, colour, [f"c = {t:.3g}: cosine {kind} {y:.4f}" for t, y in zip(th, ys)], dash=dash,
-                 width=width, r=4.5, opacity=0.0, marks=pick, what=f"cosine {kind}")
+        b.series(name, th, ys, colour, [f"c = {t:.3g}: cosine {words} {y:.4f}" for t, y in zip(th, ys)], dash=dash,
+                 width=width, r=4.5, opacity=0.0, marks=pick, what=f"cosine {words}")
     if th[0] <= c <= th[-1]:
         b.vline(c, colour=GREY, dash=DOT, width=1)
         b.group("c_now")
-        b.point(c, cosines[0], ORANGE, f"your c = {c:.3g}: cosine by value {cosines[0]:.4f}", cosines[0], r=6,
+        b.point(c, cosines[0], colour_v, f"your c = {c:.3g}: cosine {words_v} {cosines[0]:.4f}", cosines[0], r=6,
                 shape="ring")
         b.point(c, cosines[1], BLUE, f"your c = {c:.3g}: cosine by norm {cosines[1]:.4f}", cosines[1], r=6,
                 shape="ring")
         b.end()
     b.x_title("threshold c (log scale)").y_title("cosine(clipped, original)")
-    note_b = legend([("by value", ORANGE, "line"), ("by norm (always 1)", BLUE, "dash"), ("your c", GREY, "dot")])
+    note_b = legend([(words_v, colour_v, "line"), ("by norm (always 1)", BLUE, "dash"), ("your c", GREY, "dot")])
     panel_b = panel("1b. cosine(clipped, original) against the threshold c<br/>"
-                    f"at c = {fmt(c)}: by value {cosines[0]:.3f}, by norm {cosines[1]:.3f}", b.svg("cosine"),
+                    f"at c = {fmt(c)}: {words_v} {cosines[0]:.3f}, by norm {cosines[1]:.3f}", b.svg("cosine"),
                     note=narrow(note_b, b.width))
     return view(panel_a, panel_b, name="clip")
 
@@ -281,16 +280,17 @@ def _sample(n: int) -> np.ndarray:
 
 def training_html(plain, clipped, *, kind: str, threshold: float, steps: int, running: bool = False) -> str:
     """2a: the loss of every step of the run without clipping (``plain``) and with it (``clipped``), log scale;
-    2b: the gradient norm before clipping of every step, log scale, with max_norm when the run clips by norm.
+    2b: the gradient norm before clipping of every step, log scale, with the threshold when the run clips by norm.
 
     ``plain`` / ``clipped``: a :class:`~rnnviz.core.train.TrainResult` or anything with ``losses``,
     ``grad_norms`` (arrays over the steps taken) and ``diverged`` (the run stopped at inf/NaN), or None (not
     trained yet). ``steps``: the length of a full run (the x axis). ``running``: drawn during training.
     Groups: ``loss_plain``, ``loss_clipped``, ``norm_plain``, ``norm_clipped`` (hover marks, data-x = step),
-    ``blowup`` (an x per run that became inf/NaN, data-v = the steps it took), ``max_norm``.
+    ``blowup`` (an x per run that became inf/NaN, data-v = the steps it took), ``max_norm`` (the threshold of a run
+    clipped by norm). ``kind``: how the clipped run clips, one of :data:`CLIP_COLORS`.
     """
     if kind not in CLIP_COLORS:
-        raise ValueError(f"clipping: expected 'norm' or 'value', got {kind!r}")
+        raise ValueError(f"clipping: expected one of {', '.join(map(repr, CLIP_COLORS))}, got {kind!r}")
     runs = {name: r for name, r in (("plain", plain), ("clipped", clipped)) if r is not None and len(r.losses)}
     if not runs:
         return (f'<div class="{VIEW_CLASS}" data-name="training" data-empty="1" style="color:{MUTED}; font-size:15px; '
@@ -298,7 +298,7 @@ def training_html(plain, clipped, *, kind: str, threshold: float, steps: int, ru
                 '<b>train both</b> above to draw them.</div>')
     colours = {"plain": PLAIN[0], "clipped": CLIP_COLORS[kind]}
     dashes = {"plain": PLAIN[1], "clipped": None}
-    label = {"plain": "without clipping", "clipped": f"with clipping by {kind} (c = {threshold:g})"}
+    label = {"plain": "without clipping", "clipped": f"with {CLIP_WORDS[kind]} (c = {threshold:g})"}
     max_norm = kind == "norm" and clipped is not None
     # the axes hold every finite value, however far a run blew up (values off them would be lost to the student)
     loss_range = log_range(*[r.losses for r in runs.values()], pad=0.3)
@@ -311,7 +311,7 @@ def training_html(plain, clipped, *, kind: str, threshold: float, steps: int, ru
         ch.y_grid().x_grid(nice_ticks(0, x_max, 6))
         if what == "norm" and max_norm:
             ch.hline(threshold, colour=GREY, dash=DOT, name="max_norm",
-                     tip=f"max_norm of the clipped run: {threshold:g}")
+                     tip=f"the threshold c of the run clipped by norm: {threshold:g}")
         for name, r in runs.items():
             ys = np.asarray(r.losses if what == "loss" else r.grad_norms, dtype=float)
             xs = np.arange(1, len(ys) + 1, dtype=float)
@@ -334,7 +334,7 @@ def training_html(plain, clipped, *, kind: str, threshold: float, steps: int, ru
         ch.x_title("training step").y_title("loss" if what == "loss" else "‖g‖")
         items = [("training " + label[name], colours[name], "dash" if dashes[name] else "line") for name in runs]
         if what == "norm" and max_norm:
-            items.append(("max_norm of the clipped run", GREY, "dot"))
+            items.append(("c of the run clipped by norm", GREY, "dot"))
         if what == "loss" and any(r.diverged for r in runs.values()):
             items.append(("became inf/NaN here", PLAIN[0], "cross"))
         panels.append(panel(title + ("<br/>training …" if running else "<br/>&#8203;"), ch.svg(f"{what}_chart"),
