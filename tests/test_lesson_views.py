@@ -12,6 +12,7 @@ And every view is drawn through ``rnnviz.viz.svg`` alone, in its palette, and fi
 rendering slips once seen in lessons 1, 2 and 6 have a test each.
 """
 
+import importlib
 import re
 from pathlib import Path
 
@@ -169,6 +170,20 @@ def test_every_view_fits_a_1024_px_projector_and_scales_down_below_it(cls):
                 w = _px(el.get("style"), prop)
                 assert w is None or w <= PROJECTOR, f"{where}: a {tag} of {prop} {w} px"
         assert natural_width(root) <= PROJECTOR, f"{where}: {natural_width(root):.0f} px wide"
+
+
+ONE_ROW = [("vanishing", "OneUnitApp", "chain"), ("vanishing", "SpectralRadiusApp", "spectral"),
+           ("layernorm", "LayerNormSequenceApp", "sequence"), ("taming", "ClippingApp", "clip")]
+
+
+@pytest.mark.parametrize("module, app, name", ONE_ROW)
+def test_panels_compared_side_by_side_share_one_row_on_a_projector(module, app, name):
+    """These views' panels are read together (one regime, three norms): at 1024 px they sit in one row."""
+    cls = getattr(importlib.import_module(f"rnnviz.widgets.{module}"), app)
+    root = next(r for _, r in _views(cls()) if r.get("data-name") == name)
+    row = next(el for el in root.iter() if el.get("class") == "rnnviz-panels")
+    widths = [natural_width(panel) for panel in row]
+    assert len(widths) >= 2 and sum(widths) + 30 * (len(widths) - 1) <= PROJECTOR, widths
 
 
 def test_the_natural_width_counts_what_sits_side_by_side():

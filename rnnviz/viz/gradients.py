@@ -194,7 +194,7 @@ def spectral_html(grad_norms: np.ndarray, jac_norms: np.ndarray, singular_values
     k = len(sv)
     finite = sv[np.isfinite(sv)]
     top = 1.15 * max(float(finite.max()) if finite.size else 0.0, threshold if math.isfinite(threshold) else 0.0, 1e-12)
-    c = Chart(max(SV_W, 60 + 6 * k), HEIGHT, (0.5, k + 0.5), (0, top), left=46, bottom=40)
+    c = Chart(max(SV_W, 56 + 5 * k), HEIGHT, (0.5, k + 0.5), (0, top), left=46, bottom=40)
     c.y_grid(nice_ticks(0, top, 5)).x_grid(time_ticks(k))
     c.group("singular_values")
     for i, s in enumerate(sv):
