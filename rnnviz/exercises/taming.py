@@ -116,33 +116,33 @@ def _judge_norm(values: list, cases: list) -> str:
     wrong = [(out, grads, c) for out, (grads, c) in zip(values, cases) if not _close(out, _flat(_reference_norm(grads, c)))]
     if not wrong:
         return ("below the threshold the gradient is untouched; above it every array is multiplied by the same "
-                "max_norm / ‖g‖ with the global norm, so the direction is kept (cosine 1) and the norm becomes "
-                "max_norm.")
+                "threshold / ‖g‖ with the global norm, so the direction is kept (cosine 1) and the norm becomes the "
+                "threshold.")
     for out, grads, c in wrong:
         n = float(np.linalg.norm(_flat(grads)))
         if n <= c:
-            raise NotYet(f"you changed a gradient whose global norm ‖g‖ = {n:.3g} is not above max_norm = {c:g}; "
+            raise NotYet(f"you changed a gradient whose global norm ‖g‖ = {n:.3g} is not above the threshold {c:g}; "
                          "clipping by norm leaves such a gradient as it is", "threshold")
     out, grads, c = wrong[0]
     g = _flat(grads)
     n = float(np.linalg.norm(g))
     if _matches(values, cases, lambda grads, c: grads):
-        raise NotYet(f"you returned the gradient unchanged, although its global norm ‖g‖ = {n:.3g} is above "
-                     f"max_norm = {c:g}", "threshold")
+        raise NotYet(f"you returned the gradient unchanged, although its global norm ‖g‖ = {n:.3g} is above the "
+                     f"threshold {c:g}", "threshold")
     if _matches(values, cases, _per_array):
         raise NotYet("you clipped each array by its own norm; ‖g‖ is the global norm, of all entries of all "
                      "arrays together, and every array is scaled by the same factor", "global norm")
     if _matches(values, cases, lambda grads, c: {k: np.clip(v, -c, c) for k, v in grads.items()}):
-        raise NotYet("you cut each entry to [−max_norm, max_norm]: that is clipping by value, and it changes the "
+        raise NotYet("you cut each entry to [−threshold, threshold]: that is clipping by value, and it changes the "
                      "direction; clipping by norm scales every entry by one factor", "by value")
     if _matches(values, cases, _forgot_sqrt):
-        raise NotYet(f"the direction is right, but the clipped norm is {np.linalg.norm(out):.3g}, not max_norm = "
+        raise NotYet(f"the direction is right, but the clipped norm is {np.linalg.norm(out):.3g}, not the threshold "
                      f"{c:g}: is ‖g‖ the square root of the sum of squares?", "sqrt")
     cos = cosine({"g": out}, {"g": g})
     if not cos > 1 - 1e-5:
         raise NotYet(f"your clipped gradient points in another direction (cosine {cos:.4f} to the original); "
                      "clipping by norm keeps the direction: cosine 1", "direction")
-    raise NotYet(f"the direction is right, but the clipped norm is {np.linalg.norm(out):.4g}, not max_norm = "
+    raise NotYet(f"the direction is right, but the clipped norm is {np.linalg.norm(out):.4g}, not the threshold "
                  f"{c:g} (for ‖g‖ = {n:.3g})", "factor")
 
 
@@ -161,18 +161,18 @@ clip_by_norm = _ClipExercise(
     "multiplied by max_norm / ‖g‖ when the global norm ‖g‖ of all the arrays together is above max_norm, "
     "unchanged otherwise.",
     Vector(_entry_labels(_NORM_WEB[0])),
-    question_web=f"A gradient g = {_written(_NORM_WEB[0])} is clipped by norm at max_norm = {_NORM_WEB[1]:g}, "
-                 "where ‖g‖ is the global norm of all its entries together. Type the clipped entries.",
+    question_web=f"A gradient g = {_written(_NORM_WEB[0])} is clipped by norm at the threshold c = {_NORM_WEB[1]:g}, "
+                 "with ‖g‖ the global norm of all its entries together. Type the clipped entries.",
     cases=_NORM_CASES, web_case=_NORM_WEB, args=lambda case: (case[0], case[1]), value=_returned,
     judge_values=_judge_norm, signature="my_clip_by_norm(grads, max_norm)",
     code="def my_clip_by_norm(grads, max_norm):\n    ...   # return a new dict\n\n"
          "ex6.clip_by_norm.check(my_clip_by_norm)",
-    hint="‖g‖ = sqrt(sum over the arrays of sum(g**2)): one number for the whole dict. Compare it with max_norm; "
-         "if it is larger, every array gets the same factor.",
-    solution="<code>norm = np.sqrt(sum((g**2).sum() for g in grads.values()))</code>; <code>scale = max_norm / norm "
-             "if norm &gt; max_norm else 1.0</code>; <code>return {k: g * scale for k, g in grads.items()}</code>. In "
-             "the web case ‖g‖ = sqrt(9 + 16 + 144) = 13 and the factor is 2.6 / 13 = 0.2: "
-             "W<sub>hh</sub> = [0.6, −0.8], b<sub>h</sub> = [2.4].",
+    hint="‖g‖ is the square root of the sum of the squares of every entry of every array: one number for the whole "
+         "gradient. Compare it with the threshold; if it is larger, every array gets the same factor.",
+    solution="In the web case ‖g‖ = sqrt(9 + 16 + 144) = 13 &gt; 2.6, so every entry is multiplied by 2.6 / 13 = 0.2: "
+             "W<sub>hh</sub> = [0.6, −0.8], b<sub>h</sub> = [2.4]. In code: <code>norm = np.sqrt(sum((g**2).sum() "
+             "for g in grads.values()))</code>; <code>scale = max_norm / norm if norm &gt; max_norm else 1.0</code>; "
+             "<code>return {k: g * scale for k, g in grads.items()}</code>.",
     reference=_reference_norm,
 )
 
@@ -226,8 +226,8 @@ clip_by_value = _ClipExercise(
     code="def my_clip_by_value(grads, c):\n    ...   # return a new dict\n\nex6.clip_by_value.check(my_clip_by_value)",
     hint="Each entry on its own: above c it becomes c, below −c it becomes −c, in between it stays. NumPy has a "
          "function for exactly that.",
-    solution="<code>return {k: np.clip(g, -c, c) for k, g in grads.items()}</code>. In the web case: "
-             "W<sub>hh</sub> = [1, −0.5], b<sub>h</sub> = [−1, 0.25].",
+    solution="In the web case 3 becomes 1 and −2 becomes −1, the others stay: W<sub>hh</sub> = [1, −0.5], "
+             "b<sub>h</sub> = [−1, 0.25]. In code: <code>return {k: np.clip(g, -c, c) for k, g in grads.items()}</code>.",
     reference=_reference_value,
 )
 

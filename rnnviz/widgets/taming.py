@@ -97,10 +97,8 @@ class TruncationApp(LessonApp):
                     "large gap; if the dropped entries are dark (the gradient vanished anyway), truncation costs "
                     "little. Hover over a cell or a point for its value."),
             self.control_bar(
-                _row(self.window, "length k of each truncation window; a small k drops every path longer than "
-                                  "the window, k = T is the exact BPTT"),
-                _row(self.radius, "rescales W_hh to this spectral radius: small, and far-back terms vanish, so "
-                                  "truncation is harmless; large, and the dropped terms matter"),
+                _row(self.window, "the length of each window: small k drops every longer path, k = T is exact"),
+                _row(self.radius, "of W_hh: small, far-back terms vanish anyway; large, the dropped ones matter"),
                 self.summary),
             _side_by_side(self.flow_view, self.window_view),
         ])
@@ -159,11 +157,11 @@ class ClippingApp(LessonApp):
                                           readout_format=".3g", continuous_update=True)
         self.value_on = W.ToggleButtons(options=[("the sum", "sum"), ("each time-stamp's copy", "copies")],
                                         value=value_on, description="by value on",
-                                        style={"button_width": "185px", **style})
+                                        style={"button_width": "170px", **style})
         self.clip_summary = W.HTML()
         self.train_clip = W.ToggleButtons(options=[("by norm", "norm"), ("the sum by value", "value"),
                                                    ("each copy by value", "copies")], value=train_clip,
-                                          description="clip", style={"button_width": "150px", **style})
+                                          description="clip", style={"button_width": "135px", **style})
         self.train_threshold = W.FloatLogSlider(value=train_threshold, base=10, min=np.log10(TRAIN_C_RANGE[0]),
                                                 max=np.log10(TRAIN_C_RANGE[1]), step=0.25, description="training c",
                                                 style=style, readout_format=".3g", continuous_update=False)
@@ -196,10 +194,9 @@ class ClippingApp(LessonApp):
                     "cosine between the clipped and the original gradient (1 = same direction) for every c; the "
                     "rings are your c. By norm it is always 1. Hover over a dot or a curve for its value."),
             self.control_bar(
-                _row(self.threshold, "the clipping threshold c; move it left and more entries are cut (by value) "
-                                     "or the whole gradient shrinks more (by norm)"),
-                _row(self.value_on, "clip by value the summed gradient, or each time-stamp's copy before adding "
-                                    "them (the chapter's way)"),
+                _row(self.threshold, "move it left: more entries are cut (by value), the gradient gets shorter "
+                                     "(by norm)"),
+                _row(self.value_on, "the summed gradient, or each copy before adding them (the chapter)"),
                 self.clip_summary),
             self.clip_view,
         ])
@@ -215,15 +212,13 @@ class ClippingApp(LessonApp):
                     "norm before clipping at each step; the dotted line is the threshold c of a run clipped by norm: "
                     "every step above it was clipped. The panels fill while the runs train."),
             self.control_bar(
-                _row(self.train_clip, "how the second run clips: by the global norm, every entry of the summed "
-                                      "gradient by value, or every entry of each time-stamp's copy by value"),
-                _row(self.train_threshold, "the threshold c of the second run: too large and it clips too late, "
-                                           "very small and training crawls"),
-                _row(self.lr, "the SGD step size of both runs: a smaller one can also avoid the blow-up, but learns "
-                              "more slowly"),
-                _row(self.train_button, "train a model without clipping, then the same model with clipping "
-                                        "(a second or two)"),
-                self.progress),
+                _row(self.train_clip, "how the second run clips (each copy: the chapter's way)"),
+                _row(self.train_threshold, "the second run's c: too large clips too late, tiny makes it crawl"),
+                _row(self.lr, "SGD step of both runs: smaller can avoid the blow-up, but learns slowly")),
+            # the button's row is under the bar, not in it: what a run reports appears under the button and scrolls
+            # with the views instead of growing the bar that stays in view
+            _row(self.train_button, "trains without clipping, then with it (a second or two)"),
+            self.progress,
             self.training_summary,
             self.training_view,
         ])
@@ -272,7 +267,7 @@ class ClippingApp(LessonApp):
         """Forget both runs (the training view becomes empty: a hint to train)."""
         self.runs = {"plain": None, "clipped": None}
         self.progress.value = 0
-        self.training_summary.value = "Press <b>train both</b> to train the two models."
+        self.training_summary.value = ""  # the empty training view says what to press
         self.training_view.value = training_html(None, None, kind="norm", threshold=1.0, steps=self.steps)
 
     def train(self) -> None:
