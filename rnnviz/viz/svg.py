@@ -35,7 +35,6 @@ import functools
 import html
 import math
 import re
-import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
@@ -50,7 +49,7 @@ __all__ = [
     "SERIES", "SKY", "SOLID", "TEXT", "VEIL", "VERMILLION", "VIEW_CLASS", "WHITE", "YELLOW", "cell_colours", "colour_of",
     "colourbar", "esc", "fmt", "heatmap", "heatmap_chart", "html_markup", "label_room", "legend", "log_range",
     "log_ticks", "markup", "marks", "matrix", "nice_ticks", "panel", "parse_view", "scale_colour", "sequential_colour",
-    "ink", "shade", "tick_label", "tint", "view",
+    "ink", "key_mark", "narrow", "off_marks", "path_data", "shade", "tick_label", "tint", "view",
 ]
 
 #: CSS class of the root element of a view rnnviz draws itself (the browser tests look for it)
@@ -74,7 +73,6 @@ FAINT, FAINT_TEXT, VEIL = "#f3f4f6", "#9ca3af", "rgba(110, 110, 110, 0.62)"
 MISSING = PALE
 #: the diverging scale of signed matrices (red positive, white 0, blue negative) and the sequential one of magnitudes
 DIVERGING, SEQUENTIAL = "RdBu_r", "Viridis"
-SCALE = DIVERGING  # the former name
 
 _TAG = re.compile(r"(</?(?:sub|sup|b|i)>|<br>)")
 _SHIFT = {"sub": 0.28, "sup": -0.42}  # baseline shift of a sub/superscript, in em of the surrounding text
@@ -189,8 +187,8 @@ def fmt(v: float, digits: int = 3) -> str:
     if math.isinf(v):
         return "inf" if v > 0 else "\u2212inf"
     s = f"{v:.{digits}g}"
-    if 1e-4 <= abs(v) < 1e6:  # 1230, not 1.23e+03
-        s = np.format_float_positional(float(s), trim="-")
+    if "e" in s and 1 <= abs(v) < 1e6:  # 1230, not 1.23e+03 (it is a whole number: digits < its own)
+        s = f"{float(s):.0f}"
     if "e" in s:
         mantissa, exponent = s.split("e")
         s = f"{mantissa}e{int(exponent)}"
@@ -290,6 +288,18 @@ def _levels(name: str, levels: int) -> tuple[str, ...]:
     return tuple(scale_colour(k / (levels - 1), name) for k in range(levels))
 
 
+def _scale_colours(u: np.ndarray, name: str) -> np.ndarray:
+    """The colours at the positions ``u`` (any shape, clipped to [0, 1]) of a named scale, as :func:`scale_colour`
+    gives each one (an array of str)."""
+    pos, rgb = _colour_stops(name)
+    u = np.clip(np.asarray(u, dtype=float), 0.0, 1.0)
+    chans = [np.round(np.interp(u, pos, rgb[:, i])).astype(int) for i in range(3)]
+    out = np.empty(u.shape, dtype=object)
+    for idx in np.ndindex(u.shape):
+        out[idx] = f"rgb({chans[0][idx]}, {chans[1][idx]}, {chans[2][idx]})"
+    return out
+
+
 def sequential_colour(v: float, lo: float, hi: float, name: str = SEQUENTIAL) -> str:
     """The colour of ``v`` on a sequential scale from ``lo`` to ``hi``; :data:`MISSING` for NaN or inf."""
     if not math.isfinite(v):
@@ -312,8 +322,8 @@ def cell_colours(v: float, vmax: float) -> tuple[str, str]:
 # =========================================================================== SVG elements
 def _num(v: float) -> str:
     """A coordinate: at most one decimal, no trailing ``.0``."""
-    s = f"{float(v):.1f}"
-    return s[:-2] if s.endswith(".0") else s
+    s = f"{v:.1f}"
+    return s[:-2] if s[-1] == "0" and s[-2] == "." else s
 
 
 def _attrs(attrs: Mapping[str, object] | None = None, data: Mapping[str, object] | None = None) -> str:
@@ -466,7 +476,7 @@ class Chart:
         a = self._axis_y(y)
         if not math.isfinite(a):
             return math.nan
-        return self._py_axis(float(np.clip(a, self.y0, self.y1)))
+        return self._py_axis(min(max(a, self.y0), self.y1))
 
     def side(self, y: float) -> int | None:
         """0 when the chart shows ``y``; 1 above its range (or +inf), -1 below (or -inf, or <= 0 on a log axis);
@@ -667,6 +677,37 @@ class Chart:
         flush()
         return lines, offs
 
+    def _inside_runs(self, xs, ys):
+        """:meth:`_runs` when every point with a finite x is on the chart (the common case), at numpy speed; None
+        otherwise."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x = np.array([np.nan if v is None else v for v in xs], dtype=float)
+            y = np.array([np.nan if v is None else v for v in ys], dtype=float)
+            if self.x_log:
+                x = np.where(x > 0, np.log10(x), np.nan)
+            keep = np.isfinite(x)
+            if self.y_log:
+                if np.any(keep & ~(y > 0)):
+                    return None
+                y = np.log10(np.where(keep, y, 1.0))
+            yk = y[keep]
+            if not (np.all(np.isfinite(yk)) and np.all(yk >= self.y0 - 1e-12 * max(1.0, abs(self.y0)))
+                    and np.all(yk <= self.y1 + 1e-12 * max(1.0, abs(self.y1)))):
+                return None
+        px = self.left + (x - self.x0) / (self.x1 - self.x0) * (self.width - self.left - self.right)
+        f = (np.clip(y, self.y0, self.y1) - self.y0) / (self.y1 - self.y0) * (self.height - self.top - self.bottom)
+        py = self.top + f if self.y_down else self.height - self.bottom - f
+        runs, cur = [], []
+        for k, (a, b) in enumerate(zip(px.tolist(), py.tolist())):
+            if keep[k]:
+                cur.append((a, b))
+            elif cur:
+                runs.append(cur)
+                cur = []
+        if cur:
+            runs.append(cur)
+        return runs, []
+
     def _pixel(self, ax: float, ay: float) -> tuple[float, float]:
         return (self.left + (ax - self.x0) / (self.x1 - self.x0) * (self.width - self.left - self.right),
                 self._py_axis(ay))
@@ -695,7 +736,7 @@ class Chart:
         values off the chart (above or below the range, inf, NaN) is marked at the edge with its value (hover:
         ``what`` and where); a NaN x breaks the line without a mark."""
         xs, ys = list(xs), list(ys)
-        runs, offs = self._runs(xs, ys)
+        runs, offs = self._inside_runs(xs, ys) or self._runs(xs, ys)
         dashed = f' stroke-dasharray="{dash}"' if dash else ""
         for run in runs:
             pts = " ".join(f"{_num(x)},{_num(y)}" for x, y in run)
@@ -783,7 +824,7 @@ class Chart:
                                             stroke=stroke, extra=extra, body=_title(tip)))
         self.parts.append("</g>")
         if off:
-            _, offs = self._runs(xs, ys)
+            _, offs = self._inside_runs(xs, ys) or self._runs(xs, ys)
             for edge, idx in offs:
                 self._off_run(edge, [xs[i] for i in idx], [ys[i] for i in idx], colour, what)
         return self
@@ -917,30 +958,32 @@ def heatmap_chart(z: np.ndarray, row_labels: Sequence[str], col_labels: Sequence
         c.parts.append(_text(left + cw * cols / 2, 14, markup(caption)))
     if group:
         c.group(group, data={"rows": rows, "cols": cols})
-    table = _levels(scale, levels) if levels and vrange is not None else None
+    # every cell's colour at once: a NaN or inf cell is MISSING
+    finite = np.isfinite(z)
+    safe = np.where(finite, z, 0.0)
     if vrange is not None:
         lo, hi = float(vrange[0]), float(vrange[1])
+        u = np.clip((safe - lo) / (hi - lo), 0, 1) if hi > lo else np.full(z.shape, 0.5)
+        if levels:
+            table = np.array(_levels(scale, levels), dtype=object)
+            colours = table[np.rint(u * (levels - 1)).astype(int)]
+        else:
+            colours = _scale_colours(u, scale)
+    else:
+        colours = _scale_colours((np.clip(safe / vmax, -1, 1) + 1) / 2 if vmax > 0 else np.full(z.shape, 0.5), DIVERGING)
+    colours[~finite] = MISSING
+    xs = [_num(left + j * cw) for j in range(cols)]
     for i in range(rows):
-        y = top + i * ch
+        y = _num(top + i * ch)
         for j in range(cols):
             v = z[i, j]
-            colour = fill(i, j, v) if fill is not None else None
-            if colour is None:
-                if not math.isfinite(v):
-                    colour = MISSING
-                elif table is not None:
-                    colour = table[int(round(float(np.clip((v - lo) / (hi - lo if hi > lo else 1.0), 0, 1))
-                                             * (len(table) - 1)))]
-                elif vrange is not None:
-                    colour = sequential_colour(v, lo, hi, scale)
-                else:
-                    colour = colour_of(v, vmax)
+            colour = (fill(i, j, v) if fill is not None else None) or colours[i, j]
             if tip is not None:
                 hover = tip(i, j, v)
             else:
-                shown = "no value" if not math.isfinite(v) else f"{v:.4f}" if digits is None else fmt(v, digits)
+                shown = "no value" if not finite[i, j] else f"{v:.4f}" if digits is None else fmt(v, digits)
                 hover = f"{what}, row {row_labels[i]}, column {col_labels[j]}: {shown}"
-            c.parts.append(f'<rect x="{_num(left + j * cw)}" y="{_num(y)}" width="{cw}" height="{ch}" fill="{colour}" '
+            c.parts.append(f'<rect x="{xs[j]}" y="{y}" width="{cw}" height="{ch}" fill="{colour}" '
                            f'data-v="{float(v)!r}">{_title(hover)}</rect>')
     if group:
         c.end()
@@ -1204,5 +1247,3 @@ def off_marks(text: str, name: str) -> np.ndarray:
     """The values marked at the edge of the chart ``name`` (off its axis range, inf, NaN), in drawing order."""
     return np.array([float(el.get("data-off")) for el in _named(text, name).iter() if el.get("data-off") is not None])
 
-
-assert sys.float_info.max > 10 ** LOG_TOP  # the top of a log axis is a float
