@@ -360,9 +360,12 @@ def test_the_clipping_app_says_learned_only_below_half_of_chance_and_shows_no_co
     assert app.runs["clipped"].history[0].clip.kind == "copies"
     assert "learned: final loss" in app.message.text and "each time-stamp's copy clipped by value at 0.01" in \
         app.message.text
-    text = _app_text(app)
-    found = [code for code in CODE if code in text]
-    assert not found, f"code in the app's text: {found}"
+    from rnnviz.widgets.taming import TruncationApp
+
+    for shown in (app, TruncationApp()):
+        text = _app_text(shown)
+        found = [code for code in CODE if code in text]
+        assert not found, f"code in the text of {type(shown).__name__}: {found}"
 
 
 def test_a_blow_up_is_marked_with_its_value_on_the_training_view():
@@ -378,3 +381,53 @@ def test_a_blow_up_is_marked_with_its_value_on_the_training_view():
     assert off.size == 1 and np.isinf(off[0])
     edge = [el for el in parse_view(view).iter() if el.get("data-off") is not None][0]
     assert "inf" in "".join(edge.itertext())
+
+
+def test_the_two_runs_differ_by_dash_as_well_as_colour_for_every_kind_of_clipping():
+    from rnnviz.viz.svg import parse_view
+    from rnnviz.viz.taming import CLIP_COLORS, PLAIN, training_html
+
+    for kind in lm.CLIP_KINDS:
+        view = training_html(_run([1.4, 1.0], kind=None, c=None), _run([1.4, 0.5], kind=kind), kind=kind,
+                             threshold=1.0, steps=2)
+        lines = {el.get("stroke"): el.get("stroke-dasharray") for el in parse_view(view).iter() if el.tag == "polyline"}
+        assert lines[PLAIN[0]] and not lines[CLIP_COLORS[kind]] and PLAIN[0] != CLIP_COLORS[kind]
+    assert len(set(CLIP_COLORS.values())) == 3
+
+
+def test_controls_are_checked_against_the_lessons_constants_not_the_widgets():
+    """A browser can send a slider's max and then a value beyond the lesson's range: refused with a message."""
+    from rnnviz.widgets.taming import ClippingApp, TruncationApp
+
+    app = TruncationApp()
+    good = app.window_view.value
+    app.window.max = 100
+    app.window.value = 60
+    assert app.message.kind == "error" and "window k: expected a whole number from 1 to 24" in app.message.text
+    assert app.window_view.value == good and app.stale
+    app.window.value = 5
+    assert app.message.kind == "" and not app.stale
+    app.radius.max = 5.0
+    app.radius.value = 4.0
+    assert app.message.kind == "error" and "spectral radius: expected a number from 0.5 to 1.6" in app.message.text
+    app.radius.value = 1.2
+    assert app.message.kind == ""
+
+    clip = ClippingApp(steps=20)
+    clip.CLICK_GUARD = 0.0
+    clip.value_on.options = [("the sum", "sum"), ("x", "bogus")]
+    clip.value_on.value = "bogus"
+    assert clip.message.kind == "error" and "by value on" in clip.message.text
+    clip.value_on.options = [("the sum", "sum"), ("each time-stamp's copy", "copies")]
+    clip.value_on.value = "copies"
+    assert clip.message.kind == ""
+    clip.lr.options = list(lm.LEARNING_RATES) + [50.0]
+    clip.lr.value = 50.0
+    clip.train_button.click()
+    assert clip.message.kind == "error" and "learning rate: expected one of" in clip.message.text
+    assert clip.runs["plain"] is None
+    clip.train_threshold.max = 5  # a log slider's max is an exponent: 10**5, beyond the lesson's 100
+    clip.train_threshold.value = 1e4
+    clip.lr.value = 0.01
+    clip.train_button.click()
+    assert clip.message.kind == "error" and "training c: expected a number from 0.01 to 100" in clip.message.text
