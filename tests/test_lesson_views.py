@@ -99,7 +99,7 @@ def test_lesson_view_modules_take_their_colours_from_the_palette():
     for path in VIEW_MODULES:
         if path.name == "explore.py":  # plotly figures (explored views), not drawn by svg.py
             continue
-        found = re.findall(r"#[0-9a-fA-F]{6}\b|rgba?\(", path.read_text())
+        found = re.findall(r"(?<!&)#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?\b|rgba?\(", path.read_text())
         assert not found, f"{path.name} hard-codes colours {found[:5]}: use the names of rnnviz.viz.svg's palette"
 
 

@@ -23,8 +23,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from .svg import (
-    BLUE, GREEN, GREY, GRID, MUTED, ORANGE, PALE, PANEL_CSS, TEXT, VIEW_CLASS, Chart, cell_colours, colourbar, esc,
-    heatmap, nice_ticks, scale_colour,
+    BLUE, GREEN, GREY, GRID, MUTED, ORANGE, PALE, PANEL_CSS, TEXT, VIEW_CLASS, WHITE, Chart, cell_colours, colourbar,
+    esc, heatmap, nice_ticks, scale_colour,
 )
 
 __all__ = ["COLUMNS", "display_char", "now_style", "scale_colour", "sentence_html", "step_html"]
@@ -138,15 +138,16 @@ def step_html(t: int, x: np.ndarray, terms: Mapping[str, np.ndarray], probs: np.
     title = (f"x<sub>{t}</sub> = one-hot of '{esc(display_char(x_char))}' (d = {len(x)}): it selects column {j + 1} of "
              f"W<sub>xh</sub>" if input_present and j is not None else
              f"x<sub>{t}</sub> is <b>absent</b>: x<sub>{t}</sub> = 0, so W<sub>xh</sub> x<sub>{t}</sub> = 0")
-    def col_width(c: str) -> int:  # a column holds its label: 'unk' needs three letters
+
+    def col_width(c: str) -> int:  # px: a column holds its label ('unk' needs three letters)
         return 11 if len(display_char(c)) == 1 else 6 * len(display_char(c)) + 2
 
     strip = "".join(
         f'<td title="{esc(display_char(c))}: {x[i]:.0f}" style="background:{TEXT if x[i] else GRID}; '
-        f'width:{col_width(c)}px; height:22px; padding:0; border:1px solid #fff"></td>' for i, c in enumerate(tokens))
+        f'width:{col_width(c)}px; height:22px; padding:0; border:1px solid {WHITE}"></td>' for i, c in enumerate(tokens))
     chars = "".join(
-        f'<td style="padding:0; text-align:center; font-size:10px; {"font-weight:bold" if i == j else f"color:{MUTED}"}">'
-        f"{esc(display_char(c))}</td>" for i, c in enumerate(tokens))
+        f'<td style="padding:0; text-align:center; font-size:10px; overflow:hidden; '
+        f'{"font-weight:bold" if i == j else f"color:{MUTED}"}">{esc(display_char(c))}</td>' for i, c in enumerate(tokens))
     onehot = (f'<div class="rnnviz-step-title">{title}</div><table class="rnnviz-onehot" '
               f'style="border-collapse:collapse; table-layout:fixed"><tr>{strip}</tr><tr>{chars}</tr></table>')
     # 2. the update, one row per hidden unit
@@ -160,7 +161,7 @@ def step_html(t: int, x: np.ndarray, terms: Mapping[str, np.ndarray], probs: np.
             v = float(terms[name][u])
             bg, fg = cell_colours(v, TERM_RANGE)
             cells.append(f'<td title="{esc(name)}, unit {u + 1}: {v:.4f}" data-v="{v!r}" style="background:{bg}; color:{fg}; '
-                         f'padding:0 8px; text-align:right; border:1px solid #fff">{v:.2f}</td>')
+                         f'padding:0 8px; text-align:right; border:1px solid {WHITE}">{v:.2f}</td>')
         style = f' style="outline:2.5px solid {TEXT}; outline-offset:-1px"' if boxed else ""
         rows.append(f'<tr{style}><td style="padding:0 6px; color:{MUTED}; text-align:right">{u + 1}</td>'
                     + "".join(cells) + "</tr>")
