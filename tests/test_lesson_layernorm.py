@@ -358,3 +358,31 @@ def test_the_step_view_in_chromium_fits_the_app_box_without_scrolling_or_shrinki
     assert s["box"][1] <= s["box"][0] and s["view"][1] <= s["view"][0], f"the step view scrolls sideways: {s}"
     assert not s["overflow"], f"charts cut off at {width} px: {s}"
     assert not s["shrunk"], f"charts scaled down at {width} px (hard to read): {s}"
+
+
+ROW_JS = """() => {
+    const box = document.querySelector('#box');
+    const charts = Array.from(box.querySelectorAll('svg[data-name$="_chart"]'));
+    return {box: [box.clientWidth, box.scrollWidth],
+            charts: charts.map(s => { const r = s.getBoundingClientRect();
+                return [s.dataset.name, Math.round(r.top), Math.round(r.right), Math.round(r.width), s.width.baseVal.value]; })}; }"""
+
+
+@pytest.mark.browser
+def test_the_three_norms_of_the_sequence_view_share_one_row_at_1024_px():
+    """Seen at 1024 px: the first panel's long title widened it, and the gradient panel wrapped onto a second row."""
+    from rnnviz._chromium import chromium_page
+    from rnnviz.widgets.base import CSS
+    from rnnviz.widgets.layernorm import LayerNormSequenceApp
+
+    html = LayerNormSequenceApp().sequence_view.value
+    with chromium_page((PROJECTOR_BOX + 30, 900)) as page:
+        page.set_content(CSS + f'<div id="box" class="rnnviz-app" style="width:{PROJECTOR_BOX}px; font-size:15px; '
+                         f'font-family:sans-serif; overflow:auto">{html}</div>')
+        s = page.evaluate(ROW_JS)
+    names = [c[0] for c in s["charts"]]
+    assert names == ["pre_chart", "h_chart", "grad_chart"], s
+    tops = [c[1] for c in s["charts"]]
+    assert max(tops) - min(tops) < 20, f"the three norms are not in one row: {s}"  # titles of 1 or 2 lines
+    assert all(c[3] >= 0.98 * c[4] for c in s["charts"]), f"a chart is scaled down: {s}"
+    assert s["box"][1] <= s["box"][0] and max(c[2] for c in s["charts"]) <= PROJECTOR_BOX + 8, s

@@ -29,7 +29,7 @@ from ..lessonmath.layernorm import SATURATED, SequenceTrace, StepNumbers
 from .gradients import _curve, _fit, _missing_note, for_log_axis, time_ticks
 from .svg import (
     BLUE, DASH, DOT, GREY, GRID, MUTED, ORANGE, PALE, PANEL_CSS, VERMILLION, VIEW_CLASS, Chart, colour_of, esc, fmt,
-    ink, legend, log_range, nice_ticks, panel, view,
+    ink, legend, log_range, narrow, nice_ticks, panel, view,
 )
 
 __all__ = ["SATURATED", "SequenceTrace", "StepNumbers", "sequence_html", "step_html", "training_html"]
@@ -189,7 +189,8 @@ def _log_panel(title: str, name: str, series: dict[str, np.ndarray], tip: str, y
                dash=DASHES[kind])
         missing += _missing_note(f"{LABELS[kind]} {y_title}", values)
     c.x_title(x_title).y_title(y_title)
-    return panel(title, c.svg(f"{name}_chart"), note=_fit(c.width, note + missing))
+    # the title wraps within the chart's width: a long one would widen the panel and push the next onto a new row
+    return panel(narrow(title, c.width), c.svg(f"{name}_chart"), note=_fit(c.width, note + missing))
 
 
 def sequence_html(vanilla: SequenceTrace, layernorm: SequenceTrace) -> str:
