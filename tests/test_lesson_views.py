@@ -186,6 +186,18 @@ def test_panels_compared_side_by_side_share_one_row_on_a_projector(module, app, 
     assert len(widths) >= 2 and sum(widths) + 30 * (len(widths) - 1) <= PROJECTOR, widths
 
 
+@pytest.mark.parametrize("layers, bidirectional", [(1, False), (2, False), (1, True), (2, True)])
+def test_lesson_3s_widest_picture_scales_into_a_1024_px_projector_without_scrolling(layers, bidirectional):
+    from rnnviz.core.graph import folded_graph, unrolled_graph
+    from rnnviz.lessonmath.unrolling import MAX_T as T  # the lesson's largest
+    from rnnviz.viz.unrolling import unrolling_svg
+
+    html = unrolling_svg(unrolled_graph(T, num_layers=layers, bidirectional=bidirectional),
+                         folded_graph(num_layers=layers, bidirectional=bidirectional))
+    picture = next(el for el in parse_view(html).iter() if el.tag.rsplit("}", 1)[-1] == "svg" and el.get("role"))
+    assert _px(picture.get("style"), "min-width") <= PROJECTOR < float(picture.get("width"))  # it shrinks to fit
+
+
 def test_the_natural_width_counts_what_sits_side_by_side():
     row = parse_view('<div style="display:flex; gap:10px"><svg width="500" height="1"/><svg width="600" height="1"/></div>')
     assert natural_width(row) == 1110  # the view that did not fit: the test sees it

@@ -179,8 +179,9 @@ COLUMN, ROW, RADIUS = 100.0, 92.0, 20.0
 #: Margins: the side padding, the gap between the panels, the band of the titles above the nodes
 PAD, GAP, TITLE_BAND = 14.0, 44.0, 62.0
 FOLDED_MIN, UNROLLED_MIN = 230.0, 520.0  # panel widths that leave room for their titles
-#: The picture shrinks with the page down to this fraction of its natural size, then scrolls
-MIN_SCALE = 0.72
+#: The picture shrinks with the page down to this fraction of its natural size, then scrolls: the widest one (12
+#: time-stamps, two bidirectional layers, 1562 px) still fits a 1024 px projector's 990 px box
+MIN_SCALE = 0.6
 FONT = {"node": 17, "edge": 14, "word": 15, "title": 15, "note": 13}
 EDGE_WIDTH, HOT_WIDTH, FADED_OPACITY = 2.0, 4.5, 0.25
 WORD_LIMIT = 9  # characters of a word shown under its x_t (the whole word on hover)
