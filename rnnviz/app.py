@@ -9,13 +9,12 @@
   the notebook would otherwise compete with that page's loading for the CPU), or at once when a page
   waits for it; refills run :data:`REFILL_CONCURRENCY` at a time, those a page waits for first (see
   :func:`_hook_pool_handouts`);
-* the 5 MB plotly.js widget bundle served once as a cacheable static file instead of
-  inside every figure's widget state (see :data:`PLOTLY_LOADER`); lesson pages fetch and run it
-  from the page's head, while the browser is still waiting for Voila's scripts and the kernel,
-  instead of once the first figure's widget state has arrived (``app_templates/``); other pages
-  prefetch it for the lessons;
+* plotly.js (``plotly.min.js``, 4.8 MB) served once as a cacheable static file for the explored views
+  (:class:`rnnviz.viz.live.ExploreFigure`, which loads it when it first draws), instead of inside
+  every figure's widget state; likewise plotly's 5 MB widget bundle for a ``FigureWidget``
+  (:data:`PLOTLY_LOADER`);
 * an executor timeout, so a notebook that hangs becomes an error page;
-* gzip-compressed responses (the plotly bundle shrinks from 5 MB to about 1.5 MB, compressed once
+* gzip-compressed responses (the plotly files shrink from 5 MB to about 1.5 MB, compressed once
   at start rather than on every request);
 * a favicon (``app_static/``), linked from every lesson page by a small override of the lab
   template (``app_templates/``) and served at ``/favicon.ico`` for the pages that link none;
@@ -35,8 +34,8 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-__all__ = ["MIN_CULL_AFTER", "NOTEBOOKS", "PLOTLY_LOADER", "REFILL_CONCURRENCY", "REFILL_DELAY", "STATIC_ENV", "serve",
-           "voila_argv"]
+__all__ = ["MIN_CULL_AFTER", "NOTEBOOKS", "PLOTLY_JS_NAME", "PLOTLY_LOADER", "REFILL_CONCURRENCY", "REFILL_DELAY",
+           "STATIC_ENV", "serve", "voila_argv"]
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 APP_STATIC = Path(__file__).resolve().parent / "app_static"  # served at voila/static/
@@ -56,7 +55,8 @@ REFILL_DELAY = 10
 REFILL_CONCURRENCY = 1
 # Seconds the executor waits for a finished cell's outputs before going on without them (see voila_argv).
 IOPUB_TIMEOUT = 120
-from .widgets.base import PLOTLY_LOADER, STATIC_ENV, STATIC_NAME
+from .viz.live import PLOTLY_JS_NAME, STATIC_ENV
+from .widgets.base import PLOTLY_LOADER, STATIC_NAME
 
 
 def free_port() -> int:
@@ -75,33 +75,42 @@ def cull_interval(cull_after: int) -> int:
     return max(min(cull_after // 2, 60), 1)
 
 
+def _static_files() -> dict[str, Path]:
+    """The files served from the app's static folder under fixed names: plotly.js for explored views
+    (:class:`rnnviz.viz.live.ExploreFigure`), and plotly's widget bundle for a ``FigureWidget``."""
+    import plotly
+
+    data = Path(plotly.__file__).parent / "package_data"
+    return {PLOTLY_JS_NAME: data / "plotly.min.js", STATIC_NAME: data / "widgetbundle.js"}
+
+
 def _static_dir() -> str:
-    """A folder holding the plotly widget bundle under a fixed name, for Voila's static handler, and
-    the bundle gzip-compressed once (``NAME.gz``) for :func:`_precompressed_bundle_handler`."""
+    """A folder holding :func:`_static_files` under their fixed names, for Voila's static handler, and each
+    gzip-compressed once (``NAME.gz``) for :func:`_precompressed_bundle_handler`."""
     import gzip
 
     import plotly
 
-    bundle = Path(plotly.__file__).parent / "package_data" / "widgetbundle.js"
     folder = Path(tempfile.gettempdir()) / f"rnnviz-static-{plotly.__version__}"
     folder.mkdir(exist_ok=True)
-    target = folder / STATIC_NAME
-    packed = folder / (STATIC_NAME + ".gz")
-    if target.is_symlink() or not target.exists() or target.stat().st_size != bundle.stat().st_size:
-        # a real copy: the static handler refuses files that resolve outside its folder
-        target.unlink(missing_ok=True)
-        tmp = folder / (STATIC_NAME + f".{os.getpid()}.tmp")
-        shutil.copyfile(bundle, tmp)
-        tmp.replace(target)
-    if not packed.exists() or packed.stat().st_mtime < target.stat().st_mtime:
-        tmp = folder / (STATIC_NAME + f".gz.{os.getpid()}.tmp")
-        tmp.write_bytes(gzip.compress(target.read_bytes(), compresslevel=9, mtime=0))
-        tmp.replace(packed)
+    for name, source in _static_files().items():
+        target = folder / name
+        packed = folder / (name + ".gz")
+        if target.is_symlink() or not target.exists() or target.stat().st_size != source.stat().st_size:
+            # a real copy: the static handler refuses files that resolve outside its folder
+            target.unlink(missing_ok=True)
+            tmp = folder / (name + f".{os.getpid()}.tmp")
+            shutil.copyfile(source, tmp)
+            tmp.replace(target)
+        if not packed.exists() or packed.stat().st_mtime < target.stat().st_mtime:
+            tmp = folder / (name + f".gz.{os.getpid()}.tmp")
+            tmp.write_bytes(gzip.compress(target.read_bytes(), compresslevel=9, mtime=0))
+            tmp.replace(packed)
     return str(folder)
 
 
 def _precompressed_bundle_handler():
-    """A static file handler for the plotly bundle that sends ``NAME.gz`` (made once by :func:`_static_dir`)
+    """A static file handler for the plotly files that sends ``NAME.gz`` (made once by :func:`_static_dir`)
     to browsers that accept gzip, instead of compressing 5 MB on every request: tornado's
     ``compress_response`` took 0.3 s of the server's single thread for each cold visit, and every
     other request of every page waited meanwhile (Voila's own scripts came 0.8 s later)."""
@@ -313,7 +322,8 @@ def serve(argv: list[str]) -> None:
             handlers = super().init_handlers()
             index = url_path_join(self.server_url, "voila/render/index.ipynb")
             icon = url_path_join(self.server_url, "voila/static", FAVICON)
-            bundle = url_path_join(self.server_url, "voila/static", "(" + STATIC_NAME.replace(".", r"\.") + ")")
+            names = "|".join(name.replace(".", r"\.") for name in _static_files())
+            bundle = url_path_join(self.server_url, "voila/static", "(" + names + ")")
             # the landing page is the index of lessons, not a file listing
             return [(url_path_join(self.server_url, r"/?"), RedirectHandler, {"url": index}),
                     (url_path_join(self.server_url, "/favicon.ico"), RedirectHandler, {"url": icon}),

@@ -71,3 +71,137 @@ def test_fewer_directions_than_components_give_zero_coordinates():
 def test_bad_states_are_refused_with_a_reason(states, k, match):
     with pytest.raises(ValueError, match=match):
         principal_components(states, k)
+
+
+# ------------------------------------------------------------------------------------------ the figure
+def test_trajectory_figure_labels_every_point_and_marks_both_ends():
+    from rnnviz.viz.explore import point_label, trajectory_figure
+
+    P = np.arange(12.0).reshape(4, 3)
+    fig = trajectory_figure(P, ["A", " ", "b", "c"], np.array([0.5, 0.25, 0.125]))
+    path, start, end = fig.data
+    assert list(path.text) == ["A₁", "␣₂", "b₃", "c₄"] and point_label("x", 12) == "x₁₂"
+    assert list(path.x) == [0, 3, 6, 9] and list(path.z) == [2, 5, 8, 11]
+    assert (start.x, start.y, start.z) == ((0,), (1,), (2,)) and (end.x, end.y, end.z) == ((9,), (10,), (11,))
+    assert start.name == "start: A₁" and end.name == "end: c₄"
+    assert fig.layout.scene.xaxis.title.text == "PC1 (50 %)" and fig.layout.scene.zaxis.title.text == "PC3 (12 %)"
+    assert fig.layout.scene.aspectmode == "data"  # distances in the picture are distances between projected states
+    with pytest.raises(ValueError, match=r"\(3, 3\)"):
+        trajectory_figure(P, ["a", "b", "c"], np.zeros(3))
+
+
+# ------------------------------------------------------------------------------------------ the app
+@pytest.fixture()
+def app():
+    from rnnviz.widgets.explore import TrajectoryApp
+
+    a = TrajectoryApp()
+    a.CLICK_GUARD = 0.0  # the tests click faster than a student
+    return a
+
+
+def _expected(text):
+    """The trajectory computed here from the core, independently of the app."""
+    from rnnviz.viz.explore import point_label
+    from rnnviz.widgets.cellstep import load_pretrained
+
+    model = load_pretrained()
+    ids = model.vocab.encode(text)
+    states = model.net.forward(model.params, ids[None]).hidden["layer0.fwd"][0]  # (T, p)
+    pr = principal_components(states, 3)
+    return states, pr, [point_label(c, t) for t, c in enumerate(text, 1)]
+
+
+def _assert_draws(app, text):
+    states, pr, labels = _expected(text)
+    path, start, end = app.figure.data
+    np.testing.assert_array_equal(app.states, states)
+    for j, axis in enumerate("xyz"):
+        np.testing.assert_allclose(path[axis], pr.coords[:, j], rtol=1e-12, atol=1e-12)
+        assert start[axis] == [pr.coords[0, j]] and end[axis] == [pr.coords[-1, j]]
+    assert path["text"] == labels
+    assert app.figure.plot_layout["scene"]["xaxis"]["title"]["text"] == f"PC1 ({100 * pr.ratio[0]:.0f} %)"
+    assert app.drawn == text and f"<b>{len(text)}</b> states" in app.summary.value
+
+
+def test_the_button_draws_the_typed_sentence_from_the_core(app):
+    from rnnviz.widgets.cellstep import DEFAULT_TEXT
+
+    _assert_draws(app, DEFAULT_TEXT)
+    draws = app.figure.draws
+    app.sentence.value = "the cat sat"  # typing checks, draws nothing
+    assert app.figure.draws == draws and app.drawn == DEFAULT_TEXT
+    assert app.message.kind == "info" and "Draw trajectory" in app.message.text
+    app.draw_button.click()
+    assert app.figure.draws == draws + 1 and app.message.kind == ""
+    _assert_draws(app, "the cat sat")
+
+
+def test_enter_in_the_box_draws_and_other_messages_do_nothing(app):
+    app.sentence.value = "Down the hole"
+    app.sentence._handle_custom_msg({"event": "focus"}, [])
+    app.sentence._handle_custom_msg("submit", [])
+    assert app.drawn != "Down the hole"
+    app.sentence._handle_custom_msg({"event": "submit"}, [])  # what the browser sends on Enter
+    _assert_draws(app, "Down the hole")
+
+
+def test_an_example_is_put_in_the_box_and_drawn(app):
+    from rnnviz.widgets.explore import EXAMPLES
+
+    text = EXAMPLES["one letter again and again"]
+    app.examples.value = text
+    _assert_draws(app, text)
+    assert app.sentence.value == text and app.examples.value == ""  # ready to pick it again
+    # the same input again and again: the state settles, the last steps barely move
+    steps = np.linalg.norm(np.diff(app.states, axis=0), axis=1)
+    assert steps[-1] < 0.01 * steps[0]
+
+
+@pytest.mark.parametrize("bad, says", [("héllo", "'é'"), ("", "empty"), ("x", "one character"), ("a\tb", "'\\t'")])
+def test_bad_text_gives_a_readable_message_and_the_app_keeps_working(app, bad, says):
+    drawn, figure = app.drawn, deepcopy_json(app.figure.figure)
+    app.sentence.value = bad
+    assert app.message.kind == "error" and says in app.message.text and "Traceback" not in app.message.text
+    app.draw_button.click()
+    assert app.message.kind == "error" and says in app.message.text
+    assert app.drawn == drawn and app.figure.figure == figure  # the view still shows the last good sentence
+    app.sentence.value = "Alice"
+    app.draw_button.click()
+    assert app.message.kind == "" and not app.stale
+    _assert_draws(app, "Alice")
+
+
+def test_a_long_sentence_is_cut_with_a_warning(app):
+    from rnnviz.widgets.cellstep import MAX_CHARS
+
+    app.sentence.value = "a cat " * 30
+    assert app.message.kind == "warning" and f"first {MAX_CHARS}" in app.message.text
+    app.draw_button.click()
+    assert app.message.kind == "warning" and len(app.figure.data[0]["text"]) == MAX_CHARS
+    _assert_draws(app, ("a cat " * 30)[:MAX_CHARS])
+
+
+def test_the_same_sentence_gives_the_same_picture():
+    from rnnviz.widgets.explore import TrajectoryApp
+
+    assert TrajectoryApp("Alice").figure.figure == TrajectoryApp("Alice").figure.figure
+
+
+def test_the_app_declares_its_figure_for_the_ready_check(app):
+    from rnnviz.widgets.base import VIEWS_PREFIX
+
+    app._repr_mimebundle_()
+    assert f"{VIEWS_PREFIX}1" in app._dom_classes and app.view_count() == 1
+    assert app.figure_box in app.view_widgets() and app.figure_box.children == (app.figure,)
+    app.sentence.value = "héllo"  # bad text: the figure's box is marked stale until the next good draw
+    assert app.stale and "rnnviz-stale" in app.figure_box._dom_classes
+    app.sentence.value = "Alice"
+    app.draw_button.click()
+    assert not app.stale and "rnnviz-stale" not in app.figure_box._dom_classes
+
+
+def deepcopy_json(obj):
+    import json
+
+    return json.loads(json.dumps(obj))

@@ -117,3 +117,112 @@ def test_sync_state_only_while_no_view_is_live():
     fig.data[0].y = [3]
     assert not fig.sync_state() and list(fig._widget_data[0]["y"]) == [2]
     assert fig.sync_state(force=True) and list(fig._widget_data[0]["y"]) == [3]
+
+
+# ------------------------------------------------------------------------------------------ ExploreFigure
+import json  # noqa: E402
+import os  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import textwrap  # noqa: E402
+
+from rnnviz.viz.live import EXPLORE_ESM, PLOTLY_JS_NAME, STATIC_ENV, ExploreFigure, figure_json, plotly_js  # noqa: E402
+
+
+def _recording(fig):
+    """Record every message the kernel sends to the browser's model of ``fig``."""
+    sent = []
+    fig._send = lambda msg, buffers=None: sent.append(deepcopy(msg))
+    return sent
+
+
+def test_explore_figure_each_message_carries_the_whole_figure():
+    """The browser may apply only the last message it got (or a view may be created later): it draws the current figure."""
+    figs = [go.Figure(go.Scatter3d(x=[k, 1], y=[2, k], z=[0, 1], text=[f"a{k}", "b"])) for k in range(3)]
+    fig = ExploreFigure(figs[0])
+    assert fig.get_state()["_state_id"] == fig.state.model_id  # the browser finds the figure's model by its id
+    created_from = deepcopy(fig.state.get_state())  # what a view created now starts from
+    sent, own = _recording(fig.state), _recording(fig)
+    for f in figs[1:]:
+        fig.show(f)
+    updates = [m["state"] for m in sent if m["method"] == "update" and "figure" in m["state"]]
+    assert len(updates) == 2 and fig.draws == 3 and not own  # the anywidget model itself gets no message
+    assert all(u["figure"] for u in updates), "the figure is never reset (a reset read by a busy browser loses the update)"
+    browser = {**created_from, **updates[-1]}  # a browser that saw only the last message
+    assert browser["figure"] == fig.figure == figure_json(figs[-1])
+    assert fig.state.get_state()["figure"] == figure_json(figs[-1])  # a view created later starts current
+    assert fig.data[0]["text"] == ["a2", "b"] and fig.data[0]["type"] == "scatter3d"
+    assert fig.state._model_module == "@jupyter-widgets/base"  # a core model: not gated by anywidget's 2 s
+
+
+def test_explore_figure_module_is_tiny_and_plotly_js_travels_apart(monkeypatch):
+    """anywidget gives a model 2 s to import its module and initialise: the module must be small and import nothing."""
+    assert len(EXPLORE_ESM) < 4000 and "import" not in EXPLORE_ESM and "initialize" not in EXPLORE_ESM
+    monkeypatch.delenv(STATIC_ENV, raising=False)
+    inline = ExploreFigure()
+    assert inline._esm == EXPLORE_ESM and inline._plotly_url == ""
+    assert inline._plotly_js == plotly_js() and "window.Plotly" in inline._plotly_js  # JupyterLab: plotly.js in the state
+    monkeypatch.setenv(STATIC_ENV, "1")
+    served = ExploreFigure()
+    assert served._plotly_js == "" and served._plotly_url == f"static/{PLOTLY_JS_NAME}"  # the app: a cached file
+    assert len(json.dumps(served.get_state())) < 10_000
+
+
+# The browser side, run by Node with a fake page, model and Plotly: what runs at import, once per page, and which
+# figure a draw shows when changes arrive while plotly is still drawing.
+_NODE_DRIVER = textwrap.dedent("""
+    const appended = [];
+    const element = tag => ({ tag, children: [], style: {}, classList: { add() {} }, appendChild(c) { this.children.push(c); } });
+    globalThis.window = globalThis;
+    globalThis.location = { href: "http://localhost/voila/render/02-recurrent-cell.ipynb" };
+    globalThis.document = { head: { appendChild: el => appended.push(el) }, body: { dataset: { baseUrl: "/voila/" } },
+                            createElement: element };
+    const mod = (await import(process.argv[2])).default;
+    const out = { atImport: appended.length, exports: Object.keys(mod) };
+
+    function fakeFigure(ys, id) {  // the widget's own model, and the core model holding its figure
+      const on = {};
+      const state = { attrs: { figure: { data: [{ y: ys }], layout: {} } },
+        get(k) { return this.attrs[k]; }, on(ev, fn) { (on[ev] ||= []).push(fn); }, off() {},
+        set(fig, fire = true) { this.attrs = { figure: fig }; if (fire) (on["change:figure"] || []).forEach(f => f()); } };
+      const model = { get: k => ({ _state_id: id, _plotly_url: "static/p.js", _plotly_js: "" })[k] };
+      const host = { getModel: async ref => { if (ref !== "anywidget:" + id) throw new Error("bad ref " + ref); return state; } };
+      return { model, state, host };
+    }
+    const drawn = [];
+    const plotly = { newPlot: (div, data) => { drawn.push(data[0].y[0]); return new Promise(r => setTimeout(r, 30)); },
+                     purge() {}, Plots: { resize() {} } };
+
+    // two figures on a page before plotly.js is there: one script for both, from the app's static files
+    const a = fakeFigure([1], "a1"), b = fakeFigure([10], "b2");
+    const ra = mod.render({ ...a, el: element("div") }), rb = mod.render({ ...b, el: element("div") });
+    await new Promise(r => setTimeout(r, 10));
+    out.scripts = appended.map(s => s.src);
+    window.Plotly = plotly;
+    appended[0].onload();
+    await Promise.all([ra, rb]);
+    // three changes while the first is drawn, one of them without its own change event: the last figure is drawn
+    a.state.set({ data: [{ y: [2] }], layout: {} });
+    a.state.set({ data: [{ y: [3] }], layout: {} }, false);
+    a.state.set({ data: [{ y: [4] }], layout: {} });
+    await new Promise(r => setTimeout(r, 300));
+    out.drawn = drawn;
+    console.log(JSON.stringify(out));
+""")
+
+
+def test_explore_figure_browser_side_draws_the_current_figure(tmp_path):
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    (tmp_path / "explore.mjs").write_text(EXPLORE_ESM)
+    (tmp_path / "driver.mjs").write_text(_NODE_DRIVER)
+    run = subprocess.run([node, str(tmp_path / "driver.mjs"), (tmp_path / "explore.mjs").as_uri()],
+                         capture_output=True, text=True, timeout=60, env={**os.environ, "NODE_OPTIONS": ""})
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    assert out["atImport"] == 0, "importing the module loads nothing (it must fit in anywidget's 2 s)"
+    assert out["exports"] == ["render"], "no initialize: nothing to wait for when the model is created"
+    assert out["scripts"] == ["http://localhost/voila/static/p.js"], "plotly.js once per page, from the app"
+    assert out["drawn"][:2] == [1, 10]  # both figures drawn once plotly.js is there
+    assert out["drawn"][-1] == 4 and len(out["drawn"]) <= 4, f"changes during a draw end on the latest: {out['drawn']}"

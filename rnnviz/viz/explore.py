@@ -28,7 +28,7 @@ def point_label(char: str, t: int) -> str:
     return f"{display_char(char)}{str(int(t)).translate(SUBSCRIPT)}"
 
 
-def trajectory_figure(coords: np.ndarray, chars: Sequence[str], ratio: np.ndarray, *, height: int = 560) -> go.Figure:
+def trajectory_figure(coords: np.ndarray, chars: Sequence[str], ratio: np.ndarray, *, height: int = 620) -> go.Figure:
     """The path h_1 -> ... -> h_T on three principal components, one labelled point per time-stamp.
 
     coords: (T, 3) coordinates of the states (``Projection.coords``); chars: the T characters read
@@ -48,10 +48,10 @@ def trajectory_figure(coords: np.ndarray, chars: Sequence[str], ratio: np.ndarra
     x, y, z = (P[:, j].tolist() for j in range(3))
     colour = dict(color=t.tolist(), colorscale=PATH, cmin=1, cmax=max(T, 2))
     path = go.Scatter3d(
-        name="h_t, t = 1 … T", x=x, y=y, z=z, mode="lines+markers+text", text=labels, hovertext=hover,
+        name="h<sub>t</sub>, t = 1 … T", x=x, y=y, z=z, mode="lines+markers+text", text=labels, hovertext=hover,
         textposition="top center", textfont=dict(size=12, color="#111827"),
         marker=dict(size=4, **colour, colorbar=dict(title=dict(text="t"), thickness=12, len=0.6, x=1.0)),
-        line=dict(width=5, **colour),
+        line=dict(width=4, **colour),
         hovertemplate="%{hovertext}<br>PC1 %{x:.3f}, PC2 %{y:.3f}, PC3 %{z:.3f}<extra></extra>",
     )
     ends = []
@@ -68,7 +68,7 @@ def trajectory_figure(coords: np.ndarray, chars: Sequence[str], ratio: np.ndarra
         layout=dict(
             height=height, autosize=True, margin=dict(l=0, r=0, t=10, b=0),
             scene=dict(xaxis=axis[0], yaxis=axis[1], zaxis=axis[2], aspectmode="data",
-                       camera=dict(eye=dict(x=1.5, y=1.5, z=1.0))),
+                       camera=dict(eye=dict(x=1.3, y=1.3, z=0.8))),
             legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"),
             font=dict(size=13), paper_bgcolor="white",
         ),

@@ -1,46 +1,183 @@
-"""A plotly ``FigureWidget`` whose updates survive a busy browser, and new views that start current.
+"""Plotly figures in a lesson app: :class:`ExploreFigure` for explored views, and the older :class:`LiveFigure`.
 
-Every lesson figure is a :class:`LiveFigure`. It fixes two ways a stock ``go.FigureWidget``
-loses changes in a live app (measured here under Voila; see docs/CONTRIBUTING.md, "Figures"):
+**ExploreFigure** (an ``anywidget``) shows one plotly figure, held whole as JSON in one synced trait
+of a companion core ipywidgets model (:class:`FigureState`, ``fig.state.figure``). An app replaces it
+when the student asks for a new one (:meth:`ExploreFigure.show`, on a button or Enter), never on every
+tick of a slider. Its browser side (:data:`EXPLORE_ESM`) draws the current figure with ``Plotly.newPlot``
+when the view is created and on every change, coalescing changes that arrive while it draws:
 
-1. **Dropped updates.** plotly sends each change as two quick state changes of one trait
-   (``_py2js_update = message``, then ``= None``), and the browser's handler reads the
-   trait's *current* value. When both frames are applied before the handler runs (a busy
-   browser or kernel), it reads None and the change is lost; the figure freezes while the
-   slider moves. A LiveFigure never resets the trait, and every message is *cumulative*:
-   it carries the current value of every property changed since the figure was built. So
-   whichever message the handler reads, it draws the current state.
-2. **Stale new views.** A view created later (Voila connects after the notebook ran) starts
-   from the synced ``_widget_data`` / ``_widget_layout``, which plotly refreshes only when
-   the figure is displayed *itself*, not inside a Box. :meth:`LiveFigure.sync_state`
-   copies the current figure into them; lesson apps call it when they are displayed and
-   after every update that no browser view saw (``LessonApp.sync_figures``).
+* **No update is lost.** Each change message carries the whole figure and the trait is never
+  reset, so a browser that applies only the last message still draws the current figure; a view
+  created later starts from the current state (no sync step).
+* **Nothing waits for anywidget's 2 s.** anywidget gives a model 2 s, from its creation, to import
+  its ``_esm`` and run ``initialize``; when the timer fires first it rejects the model ("[anywidget]
+  Failed to initialize model.") and drops every later message to it, so a figure whose updates go to
+  that model stays as first drawn. The timer and the module's import both wait for the page's busy
+  main thread, so even a tiny module can lose that race on a slow machine. Hence: the module is a few
+  lines with no ``initialize`` and no import (a plotly ``FigureWidget``'s is the 5 MB plotly.js
+  bundle), and the figure's updates go to :class:`FigureState`, a core model that anywidget does not
+  gate (``host.getModel`` in the view). plotly.js is loaded by ``render``, once per page
+  (``window.Plotly``, or the promise ``window.rnnvizPlotly`` if the page started it), from the classroom
+  app's static files (``_plotly_url``) or, elsewhere (JupyterLab), from the widget's state (``_plotly_js``).
 
-**Redraw cost.** plotly's widget redraws the *whole* figure on every update message, whatever it
-changes (its handler restyles every trace with a marker key, ``_doNotReportToPy``, that plotly.js
-does not know, so it recalculates all; measured 2026-11-26, plotly 7.1.0 / plotly.js 3.8.2: an
-empty message cost as much as a full one). The marker is not the only cause: without it plotly.js still
-replots the whole figure for a data change and even for a colour-only one (a bare page with plotly.js
-4.1.1, lesson 4's sequence figure: recolouring one bar 62 ms, its full update 59 ms). A move of a slider therefore costs a full redraw of
-every figure it touches, and the cost grows with the figure: tick labels and printed numbers
-first. One thing is cheap to drop for every figure: plotly's default ``ticklabeloverflow``
-("hide past div") measures every tick label after each redraw (about 40 % of lesson 2's
-redraw in the browser profile); a LiveFigure sets ``ticklabeloverflow="allow"`` on every axis
-that does not choose. Keep what changes with a slider in a small figure, and what changes
-rarely in another one that the slider does not touch.
+**LiveFigure** is a ``go.FigureWidget`` that sends cumulative update messages (plotly's own
+message is set and reset at once, and a busy browser can read the reset) and copies its state for
+views created later. No lesson uses it; :mod:`rnnviz.widgets.base` still finds and counts it. Its
+2 s problem is the one above: its ``_esm`` is the plotly.js bundle.
 
-The set of traces is fixed once the figure is built (lesson figures name their traces and
-update them); adding, deleting or moving traces raises instead of silently desynchronising.
+LiveFigure's redraw cost: plotly's widget redraws the whole figure on every update message, whatever
+it changes; a LiveFigure sets ``ticklabeloverflow="allow"`` on axes that do not choose (plotly
+otherwise measures every tick label after each redraw). Its set of traces is fixed once built.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from copy import deepcopy
+from functools import lru_cache
+from pathlib import Path
 
+import anywidget
+import ipywidgets as W
+import plotly
 import plotly.graph_objects as go
+import plotly.io as pio
+import traitlets as t
 from plotly.basedatatypes import BaseFigure, Undefined
 
-__all__ = ["LiveFigure"]
+__all__ = ["EXPLORE_ESM", "PLOTLY_JS_NAME", "STATIC_ENV", "ExploreFigure", "FigureState", "LiveFigure", "figure_json",
+           "plotly_js"]
+
+#: Set in the environment by the classroom app (rnnviz.app): figures load plotly.js from its static files.
+STATIC_ENV = "RNNVIZ_PLOTLY_STATIC"
+#: plotly.js (``plotly.min.js`` of the installed plotly package) under the app: ``voila/static/PLOTLY_JS_NAME``.
+PLOTLY_JS_NAME = "rnnviz-plotly.min.js"
+#: The class of an ExploreFigure's element (the element holding the plot).
+EXPLORE_CLASS = "rnnviz-explore"
+
+#: The browser side of an ExploreFigure: nothing runs at import or initialisation; the figure is read from the
+#: FigureState model whose id is ``_state_id`` (see the module doc).
+EXPLORE_ESM = r"""
+function loadPlotly(model) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!window.rnnvizPlotly) {
+    window.rnnvizPlotly = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      const url = model.get("_plotly_url");
+      const base = (document.body && document.body.dataset.baseUrl) || "/voila/";
+      script.src = url ? new URL(base + url, window.location.href).href
+        : URL.createObjectURL(new Blob([model.get("_plotly_js")], { type: "text/javascript" }));
+      script.onload = () => (window.Plotly ? resolve(window.Plotly) : reject(new Error("no window.Plotly")));
+      script.onerror = () => { window.rnnvizPlotly = null; reject(new Error("plotly.js did not load")); };
+      document.head.appendChild(script);
+    });
+  }
+  return window.rnnvizPlotly;
+}
+
+async function render({ model, el, host }) {
+  el.classList.add("@CLASS@");
+  const plot = document.createElement("div");
+  el.appendChild(plot);
+  let Plotly, state;
+  try {  // the figure lives on a core ipywidgets model: its updates do not wait for this model's initialisation
+    const id = model.get("_state_id");
+    [Plotly, state] = await Promise.all([loadPlotly(model),
+      host ? host.getModel("anywidget:" + id) : model.widget_manager.get_model(id)]);
+  } catch (err) {
+    plot.textContent = "The figure could not be drawn: " + err.message;
+    return;
+  }
+  let busy = false, again = false, gone = false;
+  const draw = async () => {  // always the figure as it is now; changes during a draw: one more draw
+    if (busy) { again = true; return; }
+    busy = true;
+    try {
+      do {
+        again = false;
+        const fig = JSON.parse(JSON.stringify(state.get("figure") || {}));
+        // newPlot, not react: react kept a 3D scene's old text scale (labels shrank to a few pixels)
+        if (!gone) await Plotly.newPlot(plot, fig.data || [], fig.layout || {}, { responsive: true, displaylogo: false });
+      } while (again && !gone);
+    } finally { busy = false; }
+  };
+  state.on("change:figure", draw);
+  const resized = typeof ResizeObserver === "undefined" ? null
+    : new ResizeObserver(() => { if (!gone && plot.data) Plotly.Plots.resize(plot); });
+  if (resized) resized.observe(el);
+  await draw();
+  return () => { gone = true; state.off("change:figure", draw); if (resized) resized.disconnect(); Plotly.purge(plot); };
+}
+
+export default { render };
+""".replace("@CLASS@", EXPLORE_CLASS)
+
+
+@lru_cache(maxsize=1)
+def plotly_js() -> str:
+    """The source of plotly.js shipped with the installed plotly package (``package_data/plotly.min.js``)."""
+    return (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text(encoding="utf-8")
+
+
+def figure_json(figure: go.Figure | dict) -> dict:
+    """A figure as plain JSON (lists, numbers, text): what the ``figure`` trait holds and the browser draws."""
+    fig = figure if isinstance(figure, go.Figure) else go.Figure(figure)
+    return json.loads(pio.to_json(fig, validate=False, engine="json"))
+
+
+class FigureState(W.Widget):
+    """The figure an :class:`ExploreFigure` draws, as JSON: a core ipywidgets model with no view of its own."""
+
+    figure = t.Dict().tag(sync=True)
+
+
+class ExploreFigure(anywidget.AnyWidget):
+    """One plotly figure a student explores (rotates, zooms); replaced whole by :meth:`show`.
+
+    ``ExploreFigure(go.Figure(...))``; ``fig.show(new_figure)`` sends the new figure in one message.
+    ``fig.figure`` is the figure the browser draws (``fig.data``: its traces, ``fig.plot_layout``: its layout);
+    it is held by ``fig.state`` (:class:`FigureState`), whose updates the browser applies even when anywidget
+    has given up on this widget's own model.
+    """
+
+    _esm = EXPLORE_ESM
+    _css = f".{EXPLORE_CLASS} {{ width: 100%; min-width: 0; }}"
+    _state_id = t.Unicode("").tag(sync=True)
+    _plotly_url = t.Unicode("").tag(sync=True)
+    _plotly_js = t.Unicode("").tag(sync=True)
+
+    def __init__(self, figure: go.Figure | dict | None = None, **kwargs):
+        self.state = FigureState()  # opened first: its model exists when the figure's view asks for it
+        super().__init__(_state_id=self.state.model_id, **kwargs)
+        if os.environ.get(STATIC_ENV) == "1":  # the classroom app serves plotly.js: the state stays small
+            self._plotly_url = f"static/{PLOTLY_JS_NAME}"
+        else:  # JupyterLab, a plain Voila: plotly.js travels once in the widget's state
+            self._plotly_js = plotly_js()
+        self.draws = 0
+        if figure is not None:
+            self.show(figure)
+
+    def show(self, figure: go.Figure | dict) -> None:
+        """Draw ``figure`` instead of the current one (one message carrying the whole figure)."""
+        self.state.figure = figure_json(figure)
+        self.draws += 1
+
+    @property
+    def figure(self) -> dict:
+        return self.state.figure
+
+    def close(self) -> None:
+        self.state.close()
+        super().close()
+
+    @property
+    def data(self) -> list[dict]:
+        return self.figure.get("data", [])
+
+    @property
+    def plot_layout(self) -> dict:
+        return self.figure.get("layout", {})
 
 
 def _value_at(obj, path: str):
