@@ -210,7 +210,7 @@ def sequence_html(vanilla: SequenceTrace, layernorm: SequenceTrace) -> str:
     def series(field):
         return {kind: getattr(tr, field) for kind, tr in traces.items()}
 
-    p1 = _log_panel("what enters tanh: ‖a<sub>t</sub>‖ (vanilla), ‖γ ⊙ z<sub>t</sub> + β‖ (layer norm)", "pre",
+    p1 = _log_panel("what enters tanh: ‖a<sub>t</sub>‖ (vanilla),<br/>‖γ&#160;⊙&#160;z<sub>t</sub>&#160;+&#160;β‖ (layer norm)", "pre",
                     series("pre"), "‖input of tanh‖", "‖input of tanh‖", keys)
     p2 = _log_panel("the state ‖h<sub>t</sub>‖", "h", series("h"), "‖h_t‖", "‖h<sub>t</sub>‖", keys)
     p3 = _log_panel("gradient reaching h<sub>t</sub>: ‖dL<sub>T</sub>/dh<sub>t</sub>‖", "grad", series("grad"),

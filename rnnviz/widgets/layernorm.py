@@ -144,7 +144,7 @@ class LayerNormSequenceApp(LessonApp):
                 explained(self.radius, "rescales W_hh to this spectral radius: the vanilla pre-activations grow with "
                           "it and tanh saturates; layer norm divides the growth away", width=WIDE),
                 explained(self.input_scale, "scales W_xh: how much of a_t comes from the input rather than from "
-                          "h_{t-1}", width=WIDE),
+                          "the previous state", width=WIDE),
                 self.summary),
             self.sequence_view,
         ])
