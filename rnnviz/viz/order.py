@@ -1,11 +1,7 @@
 """Views of lesson 1: what a bag of words and an RNN see in a sentence, and how each learns word order.
 
-Drawn by rnnviz as SVG/HTML (:mod:`rnnviz.viz.svg`), not plotly: plotly's FigureWidget runs on
-anywidget, whose browser side gives a model 2 s to initialise (3-5 of 30 slow browsers in a
-classroom load test showed a dead figure), and it redraws the whole figure on every update.
-Pure functions return the HTML of a view; an app puts it in an ``ipywidgets.HTML``'s ``value``.
-Measured in the app (bench_app, 20 moves of the slots slider, 2026-11-26): ready 2.18 s cold (with
-plotly 3.71 s), a move 26 ms median / 35 ms p95 (28/36).
+Drawn as SVG/HTML with :mod:`rnnviz.viz.svg`. Pure functions from the results of
+:mod:`rnnviz.lessonmath.order` to the markup of a view; an app puts it in an ``ipywidgets.HTML``'s ``value``.
 
 * :func:`compare_html` — two sentences: the bag-of-words counts of both (panel 1), the RNN's final
   states h_T (panel 2), and the RNN unrolled over A and over B (panels 3 and 4: h_t after each word,
@@ -13,8 +9,9 @@ plotly 3.71 s), a move 26 ms median / 35 ms p95 (28/36).
   Groups and charts (:func:`rnnviz.viz.svg.marks`, :func:`~rnnviz.viz.svg.matrix`): ``counts_a``,
   ``counts_b`` (one bar per shown word), ``h_T_a``, ``h_T_b`` (one bar per unit), heatmaps
   ``states_a`` (H, T_A) and ``states_b`` (H, T_B).
-* :func:`slots_html` — what a fixed-input network does with each sentence; it moves with the
-  "input slots" slider, so it is a view of its own (a move redraws nothing else).
+* :func:`slots_html` — what a fixed-input network does with each sentence
+  (:func:`rnnviz.lessonmath.order.slot_layout`); it moves with the "input slots" slider, so it is a view of
+  its own (a move redraws nothing else).
 * :func:`training_html` — held-out accuracy of both models during training (groups ``acc_bow``,
   ``acc_rnn``: one point per evaluation, ``data-x`` = the step; ``chance``).
 * :func:`probe_html` — the probe: both models' class probabilities of the current sentence (groups
@@ -32,6 +29,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..lessonmath.order import SLOT_DROPPED, SLOT_EMPTY, SLOT_FILLED, slot_layout
 from .svg import (
     BLUE, DASH, DOT, GREEN, GREY, GRID, MUTED, ORANGE, PANEL_CSS, PURPLE, SKY, TEXT, VERMILLION, VIEW_CLASS, Chart,
     colourbar, esc, heatmap, label_room, legend, narrow, nice_ticks, panel, shade, tint, view,
@@ -48,7 +46,6 @@ __all__ = [
 
 A_COLOR, B_COLOR = PURPLE, GREEN  # sentence A, sentence B
 BOW_COLOR, RNN_COLOR = ORANGE, BLUE  # the bag of words (dashed lines, diamonds), the RNN (solid lines, circles)
-SLOT_EMPTY, SLOT_FILLED, SLOT_DROPPED = 0, 1, 2
 #: colours of the fixed-input slots: empty (missing input), filled, a word with no slot (lost)
 SLOT_COLOR = {SLOT_EMPTY: GRID, SLOT_FILLED: tint(SKY, 0.55), SLOT_DROPPED: tint(VERMILLION, 0.6)}
 _SLOT_NAMES = {SLOT_EMPTY: "empty", SLOT_FILLED: "filled", SLOT_DROPPED: "lost"}  # CSS classes rnnviz-slot-*
@@ -145,24 +142,6 @@ def compare_html(words_a: Sequence[str], words_b: Sequence[str], shown_words: Se
                           "h<sub>t</sub> after each word (red +, blue −)", *svgs))
     row = '<div class="rnnviz-panels" style="flex-basis:100%">{}</div>'
     return view(row.format(bag + final), row.format("".join(maps)), name="compare")
-
-
-
-def slot_layout(lengths: Sequence[int], slots: int) -> np.ndarray:
-    """What a fixed-input network with ``slots`` word inputs does with sentences of these lengths.
-
-    Returns (S, P) with P = max(slots, longest): SLOT_FILLED where a word sits in a slot,
-    SLOT_EMPTY where a slot has no word (a missing input), SLOT_DROPPED where a word
-    has no slot (it cannot be fed in), NaN where there is neither.
-    """
-    P = max(int(slots), *map(int, lengths))
-    pos = np.arange(P)
-    out = np.full((len(lengths), P), np.nan)
-    for i, n in enumerate(lengths):
-        out[i, (pos < slots) & (pos < n)] = SLOT_FILLED
-        out[i, (pos < slots) & (pos >= n)] = SLOT_EMPTY
-        out[i, (pos >= slots) & (pos < n)] = SLOT_DROPPED
-    return out
 
 
 _END = VERMILLION  # the end of the input layer
