@@ -163,6 +163,8 @@ def test_verdicts_of_a_blow_up_and_of_a_loss_that_grew():
     grew = _run([1.48] + [50.0] * 20, kind=None, c=None)
     v = lm.training_verdict(grew, _run([1.48] + [30.0] * 20, c=100.0), lr=0.03, symbols=4)
     assert v.kind == "warning" and "grew from 1.48 to 50" in v.text and "c = 100 is too large" in v.text
+    v = lm.training_verdict(blown, _run([1.48] + [30.0] * 20, kind="copies", c=0.1), lr=0.3, symbols=4)
+    assert "every copy stays within c = 0.1, yet the copies of all time-stamps add up to steps too large" in v.text
 
 
 def test_training_runs_clip_as_asked_and_say_why_they_stopped_in_plain_words(clip_setup):

@@ -452,6 +452,10 @@ def training_verdict(plain: Run, clipped: Run, *, lr: float, symbols: int) -> Ve
     cure = f"The second run, from the same start on the same batches but {how}, "
     if vc.state == "diverged":
         cure += f"blew up as well ({clipped.stopped_reason}). Lower the training c or the learning rate and train again."
+    elif vc.state == "grew" and clipped.kind == "copies":
+        cure += (f"did not overflow, but its loss grew too ({vc.final_loss:.3g}): every copy stays within c = "
+                 f"{clipped.threshold:g}, yet the copies of all time-stamps add up to steps too large. Lower the "
+                 "training c and train again.")
     elif vc.state == "grew":
         cure += (f"did not overflow, but its loss grew too ({vc.final_loss:.3g}): c = {clipped.threshold:g} is too "
                  "large to bound the steps. Lower the training c and train again.")
