@@ -14,7 +14,8 @@ from rnnviz.exercises import cellstep as ex2
 from rnnviz.lessonmath import cellstep as lm
 from rnnviz.viz.cellstep import display_char
 from rnnviz.widgets import cellstep as widgets
-from rnnviz.widgets.cellstep import CellStepApp, equation_html
+from rnnviz.viz.cellstep import equation_html
+from rnnviz.widgets.cellstep import CellStepApp
 
 
 @pytest.fixture(scope="module")
@@ -319,10 +320,7 @@ def test_the_unknown_token_reads_unk_in_the_step_table_and_the_text(app):
     labels = re.findall(r'<td style="padding:0; text-align:center; font-size:10px;[^"]*">([^<]*)</td>', app.step_view.value)
     assert labels[0] == "unk" == display_char("<unk>") and "\u2047" not in app.step_view.value
     step = app.step._replace(target_id=0)  # the unknown token as the next character
-    unit = app.model.hidden_size
-    from rnnviz.lessonmath.cellstep import unit_arithmetic
-
-    shown = equation_html(step, unit_arithmetic(app.model, step, 1), app.tokens, unit)
+    shown = equation_html(step, lm.unit_arithmetic(app.model, step, 1), app.tokens)
     assert "&lt;unk&gt; (the unknown token)" in shown and "\u2047" not in shown
 
 

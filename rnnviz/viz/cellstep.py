@@ -1,8 +1,6 @@
-"""View of one step of a vanilla RNN language model: the terms of the update, the softmax, all states.
+"""Lesson 2's views: one step of a vanilla RNN language model (the terms of the update, the softmax) and all states.
 
-Drawn by rnnviz as HTML and SVG, so that moving the time-stamp redraws little in the browser
-(plotly's widget redraws a whole figure on every update, see :mod:`rnnviz.viz.live`; the sentence
-figure's moving boxes cost 100-160 ms per move in the Voila page, measured 2026-11-26):
+Drawn as HTML and SVG (through :mod:`rnnviz.viz.svg`); a move of the time-stamp sends only what changes with t:
 
 * **the step** (HTML, :func:`step_html`), everything that changes with t:
   the one-hot x_t over the vocabulary (a strip with a single 1);
@@ -12,7 +10,9 @@ figure's moving boxes cost 100-160 ms per move in the Voila page, measured 2026-
 * **the sentence** (SVG, :func:`sentence_html`): all hidden states h_1 ... h_T (p x T heatmap) and
   the loss of each step l_t = -log p_t(true next), grey bars for absent targets (not counted). It is
   sent again only when the sentence changes; a box marks the current time-stamp in both, shown by a
-  one-line style (:func:`now_style`) that is all a move of t sends for this view.
+  one-line style (:func:`now_style`) that is all a move of t sends for this view;
+* **the words** (HTML): the update written out with its numbers (:func:`equation_html`), the sentence and its
+  total loss (:func:`status_html`), and the one-line read-out of the control bar (:func:`summary_html`).
 """
 
 from __future__ import annotations
@@ -22,12 +22,15 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from ..data.vocab import UNK
+from ..lessonmath.cellstep import SentenceRun, Step, UnitArithmetic
 from .svg import (
     BLUE, GREEN, GREY, GRID, MUTED, ORANGE, PALE, PANEL_CSS, TEXT, VIEW_CLASS, WHITE, Chart, cell_colours, colourbar,
     esc, heatmap, nice_ticks, scale_colour,
 )
 
-__all__ = ["COLUMNS", "display_char", "now_style", "scale_colour", "sentence_html", "step_html"]
+__all__ = ["COLUMNS", "display_char", "equation_html", "now_style", "scale_colour", "sentence_html", "status_html",
+           "step_html", "summary_html"]
 
 #: the largest width of the sentence view at its default sizes (it fits a 1024 px projector)
 SENTENCE_WIDTH = 960
@@ -192,3 +195,90 @@ def step_html(t: int, x: np.ndarray, terms: Mapping[str, np.ndarray], probs: np.
             f'<div style="overflow-x:auto">{onehot}</div>'
             f'<div style="display:flex; gap:48px; align-items:flex-start; flex-wrap:wrap">'
             f"<div>{update}</div><div>{softmax}</div></div></div>")
+
+
+# =========================================================================== the words
+def _f(v: float, digits: int = 2) -> str:
+    """A number for the equation line, with a true minus sign."""
+    return f"{v:.{digits}f}".replace("-", "\u2212")
+
+
+def _p(v: float, digits: int = 2) -> str:
+    """A number inside a sum: in parentheses when negative."""
+    return f"({_f(v, digits)})" if v < 0 else _f(v, digits)
+
+
+def char_text(token: str) -> str:
+    """A token in a sentence of the app: a character in quotes ('␣' for a space), or <unk> spelled out (markup)."""
+    if token == UNK:
+        return "&lt;unk&gt; (the unknown token)"
+    return f"'{html.escape(display_char(token))}'"
+
+
+def equation_html(step: Step, unit: UnitArithmetic, tokens: Sequence[str]) -> str:
+    """The update of step t written out: units 1-3, then unit ``unit`` in full, then y_t, p_t and l_t of the target."""
+    terms = step.terms
+    s = step.t
+    sub = f"<sub>{s}</sub>"
+    rows = [f"h{sub}[{u + 1}] = tanh({_p(terms['W_xh x_t'][u])} + {_p(terms['W_hh h_{t-1}'][u])} + "
+            f"{_p(terms['b_h'][u])}) = tanh({_f(terms['a_t'][u])}) = <b>{_f(terms['h_t'][u], 3)}</b>"
+            for u in range(min(3, len(terms["h_t"])))]
+    i = unit.unit
+    if np.any(terms["h_{t-1}"]):
+        sum_txt = (" + ".join(f"{_p(w)}&middot;{_p(h)}" for w, h in zip(unit.weights, unit.states))
+                   + f" + &hellip; (the {len(unit.weights)} largest of {unit.n_products} products)")
+    else:
+        sum_txt = f"0 (h<sub>{s - 1}</sub> = 0: nothing to remember yet)"
+    x_txt = (f"W<sub>xh</sub>[{i}, {unit.column}] = {_f(unit.input_weight)} (x{sub} = {char_text(tokens[step.x_id])} "
+             f"picks column {unit.column})" if step.input_present else f"0 (x{sub} absent)")
+    nxt = char_text(tokens[step.target_id])
+    k = step.target_id
+    pk = float(step.probs[k])
+    counted = "counted" if step.target_present else "<b>not counted</b> (target absent)"
+    return (
+        '<div class="rnnviz-guide" style="font-family: monospace; font-size: 13.5px; line-height: 1.6; '
+        'overflow-wrap: anywhere">'
+        f"<b>t = {s}</b>: read x{sub} = {char_text(tokens[step.x_id])}"
+        f"{'' if step.input_present else ' (<b>absent</b>)'}, predict x<sub>{s + 1}</sub> = {nxt}.<br>"
+        f"h{sub} = tanh(W<sub>xh</sub> x{sub} + W<sub>hh</sub> h<sub>{s - 1}</sub> + b<sub>h</sub>), "
+        f"units 1&ndash;3:<br>&nbsp;&nbsp;" + "<br>&nbsp;&nbsp;".join(rows) + "<br>"
+        f"<b>unit {i}</b> in full: W<sub>xh</sub> x{sub} &rarr; {x_txt};<br>"
+        f"&nbsp;&nbsp;W<sub>hh</sub> h<sub>{s - 1}</sub> &rarr; &Sigma;<sub>k</sub> W<sub>hh</sub>[{i},k] "
+        f"h<sub>{s - 1}</sub>[k] = {sum_txt} = {_f(unit.recurrent)};<br>"
+        f"&nbsp;&nbsp;+ b<sub>h</sub>[{i}] = {_f(unit.bias)} &nbsp;&rArr;&nbsp; a{sub}[{i}] = {_f(unit.a, 3)}, "
+        f"&nbsp;h{sub}[{i}] = tanh({_f(unit.a, 3)}) = <b>{_f(unit.h, 3)}</b><br>"
+        f"y{sub} = W<sub>hy</sub> h{sub} + b<sub>y</sub> ({len(step.y)} scores); for {nxt}: y{sub}[{nxt}] = "
+        f"{_f(step.y[k])}, p&#770;{sub}({nxt}) = e<sup>{_f(step.y[k])}</sup> / &Sigma;<sub>c</sub> e<sup>y[c]</sup> = "
+        f"{pk:.3f}, l{sub} = &minus;log {pk:.3f} = {step.loss:.3f}, {counted}."
+        "</div>"
+    )
+
+
+def status_html(run: SentenceRun, step: Step, unigram: float) -> str:
+    """The sentence read, the total loss L, and what marking this step's target (or the inputs) absent does to L."""
+    shown = html.escape(run.text).replace("\n", "\u21b5")
+    t, lt = step.t, step.loss
+    parts = [f"Reading <b>\u201c{shown}\u201d</b>: T = {run.T} time-stamps (the last character is only predicted). "
+             f"Total loss <b>L = {run.total_loss:.3f}</b> nats over {run.counted} of {run.T} targets "
+             f"({run.total_loss / max(run.counted, 1):.2f} per character; the unigram baseline, which ignores the "
+             f"context, is about {unigram:.2f})."]
+    if not step.target_present:
+        parts.append(f"The target at t = {t} is <b>absent</b>: its l<sub>t</sub> = {lt:.3f} is not counted; "
+                     f"with it L would be {run.total_loss + lt:.3f}.")
+    else:
+        parts.append(f"At t = {t}, l<sub>t</sub> = {lt:.3f} is counted: marking the target absent lowers L by "
+                     f"exactly {lt:.3f}.")
+    if not run.input_present.all():
+        missing = ", ".join(str(s + 1) for s in np.flatnonzero(~run.input_present))
+        parts.append(f"Inputs absent at t = {missing}: with every input present L would be "
+                     f"{run.total_loss_all_present:.3f} (same targets).")
+    return '<div class="rnnviz-guide">' + " ".join(parts) + "</div>"
+
+
+def summary_html(run: SentenceRun, step: Step, tokens: Sequence[str]) -> str:
+    """One line for the control bar: t, the character read, l_t and the total L."""
+    t = step.t
+    return (f"<b>t = {t}</b> of {run.T}: read {char_text(tokens[step.x_id])}"
+            f"{'' if step.input_present else ' (absent)'}, l<sub>{t}</sub> = {step.loss:.3f}"
+            f"{'' if step.target_present else ' (not counted)'}; total <b>L = {run.total_loss:.3f}</b> over "
+            f"{run.counted} of {run.T} targets")

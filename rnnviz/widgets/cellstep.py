@@ -12,20 +12,15 @@ views in :mod:`rnnviz.viz.cellstep`, its exercises in :mod:`rnnviz.exercises.cel
 
 from __future__ import annotations
 
-import html
 import uuid
 
 import ipywidgets as W
 import numpy as np
 
-from ..data.vocab import UNK
 from ..lessonmath.cellstep import (
     DEFAULT_TEXT,
     MAX_CHARS,
     PretrainedCharRNN,
-    SentenceRun,
-    Step,
-    UnitArithmetic,
     load_pretrained,
     run_sentence,
     sentence_ids,
@@ -33,7 +28,7 @@ from ..lessonmath.cellstep import (
     step_terms,
     unit_arithmetic,
 )
-from ..viz.cellstep import display_char, now_style, sentence_html, step_html
+from ..viz.cellstep import equation_html, now_style, sentence_html, status_html, step_html, summary_html
 from .base import LessonApp, Message, SentenceBox, TimeStepper, explained, heading
 
 __all__ = [
@@ -51,83 +46,6 @@ _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 def _sub(t: int) -> str:
     return str(int(t)).translate(_SUBSCRIPTS)
-
-
-def _f(v: float, digits: int = 2) -> str:
-    """A number for the equation line, with a true minus sign."""
-    return f"{v:.{digits}f}".replace("-", "\u2212")
-
-
-def _p(v: float, digits: int = 2) -> str:
-    """A number inside a sum: in parentheses when negative."""
-    return f"({_f(v, digits)})" if v < 0 else _f(v, digits)
-
-
-def _char(token: str) -> str:
-    """A token for the text of the app: a character in quotes ('␣' for a space), or <unk> spelled out."""
-    if token == UNK:
-        return "&lt;unk&gt; (the unknown token)"
-    return f"'{html.escape(display_char(token))}'"
-
-
-def equation_html(step: Step, unit: UnitArithmetic, tokens, hidden_size: int) -> str:
-    """The update of step t written out: units 1-3, then unit ``unit`` in full, then y_t, p_t and l_t of the target."""
-    terms = step.terms
-    s = step.t
-    sub = f"<sub>{s}</sub>"
-    rows = [f"h{sub}[{u + 1}] = tanh({_p(terms['W_xh x_t'][u])} + {_p(terms['W_hh h_{t-1}'][u])} + "
-            f"{_p(terms['b_h'][u])}) = tanh({_f(terms['a_t'][u])}) = <b>{_f(terms['h_t'][u], 3)}</b>"
-            for u in range(min(3, hidden_size))]
-    i = unit.unit
-    if np.any(terms["h_{t-1}"]):
-        sum_txt = (" + ".join(f"{_p(w)}&middot;{_p(h)}" for w, h in zip(unit.weights, unit.states))
-                   + f" + &hellip; (the {len(unit.weights)} largest of {unit.n_products} products)")
-    else:
-        sum_txt = f"0 (h<sub>{s - 1}</sub> = 0: nothing to remember yet)"
-    x_txt = (f"W<sub>xh</sub>[{i}, {unit.column}] = {_f(unit.input_weight)} (x{sub} = {_char(tokens[step.x_id])} picks "
-             f"column {unit.column})" if step.input_present else f"0 (x{sub} absent)")
-    nxt = _char(tokens[step.target_id])
-    k = step.target_id
-    pk = float(step.probs[k])
-    counted = "counted" if step.target_present else "<b>not counted</b> (target absent)"
-    return (
-        '<div class="rnnviz-guide" style="font-family: monospace; font-size: 13.5px; line-height: 1.6; '
-        'overflow-wrap: anywhere">'
-        f"<b>t = {s}</b>: read x{sub} = {_char(tokens[step.x_id])}"
-        f"{'' if step.input_present else ' (<b>absent</b>)'}, predict x<sub>{s + 1}</sub> = {nxt}.<br>"
-        f"h{sub} = tanh(W<sub>xh</sub> x{sub} + W<sub>hh</sub> h<sub>{s - 1}</sub> + b<sub>h</sub>), "
-        f"units 1&ndash;3:<br>&nbsp;&nbsp;" + "<br>&nbsp;&nbsp;".join(rows) + "<br>"
-        f"<b>unit {i}</b> in full: W<sub>xh</sub> x{sub} &rarr; {x_txt};<br>"
-        f"&nbsp;&nbsp;W<sub>hh</sub> h<sub>{s - 1}</sub> &rarr; &Sigma;<sub>k</sub> W<sub>hh</sub>[{i},k] "
-        f"h<sub>{s - 1}</sub>[k] = {sum_txt} = {_f(unit.recurrent)};<br>"
-        f"&nbsp;&nbsp;+ b<sub>h</sub>[{i}] = {_f(unit.bias)} &nbsp;&rArr;&nbsp; a{sub}[{i}] = {_f(unit.a, 3)}, "
-        f"&nbsp;h{sub}[{i}] = tanh({_f(unit.a, 3)}) = <b>{_f(unit.h, 3)}</b><br>"
-        f"y{sub} = W<sub>hy</sub> h{sub} + b<sub>y</sub> ({len(step.y)} scores); for {nxt}: y{sub}[{nxt}] = "
-        f"{_f(step.y[k])}, p&#770;{sub}({nxt}) = e<sup>{_f(step.y[k])}</sup> / &Sigma;<sub>c</sub> e<sup>y[c]</sup> = "
-        f"{pk:.3f}, l{sub} = &minus;log {pk:.3f} = {step.loss:.3f}, {counted}."
-        "</div>"
-    )
-
-
-def status_html(run: SentenceRun, step: Step, unigram: float) -> str:
-    """The sentence read, the total loss L, and what marking this step's target (or the inputs) absent does to L."""
-    shown = html.escape(run.text).replace("\n", "\u21b5")
-    t, lt = step.t, step.loss
-    parts = [f"Reading <b>\u201c{shown}\u201d</b>: T = {run.T} time-stamps (the last character is only predicted). "
-             f"Total loss <b>L = {run.total_loss:.3f}</b> nats over {run.counted} of {run.T} targets "
-             f"({run.total_loss / max(run.counted, 1):.2f} per character; the unigram baseline, which ignores the "
-             f"context, is about {unigram:.2f})."]
-    if not step.target_present:
-        parts.append(f"The target at t = {t} is <b>absent</b>: its l<sub>t</sub> = {lt:.3f} is not counted; "
-                     f"with it L would be {run.total_loss + lt:.3f}.")
-    else:
-        parts.append(f"At t = {t}, l<sub>t</sub> = {lt:.3f} is counted: marking the target absent lowers L by "
-                     f"exactly {lt:.3f}.")
-    if not run.input_present.all():
-        missing = ", ".join(str(s + 1) for s in np.flatnonzero(~run.input_present))
-        parts.append(f"Inputs absent at t = {missing}: with every input present L would be "
-                     f"{run.total_loss_all_present:.3f} (same targets).")
-    return '<div class="rnnviz-guide">' + " ".join(parts) + "</div>"
 
 
 def _whole(value: object, lo: int, hi: int, name: str) -> int:
@@ -320,14 +238,9 @@ class CellStepApp(LessonApp):
             t, step.x, step.terms, step.probs, self.tokens, step.target_id, unit=unit, top_k_shown=self.top_k,
             x_char=self.tokens[step.x_id], input_present=step.input_present, target_present=step.target_present,
             y=step.y)
-        self.equation.value = equation_html(step, unit_arithmetic(self.model, step, unit), self.tokens,
-                                            self.model.hidden_size)
+        self.equation.value = equation_html(step, unit_arithmetic(self.model, step, unit), self.tokens)
         self.status.value = status_html(self.run, step, self.model.info.get("unigram_heldout", float("nan")))
-        self.summary.value = (
-            f"<b>t = {t}</b> of {self.run.T}: read {_char(self.tokens[step.x_id])}"
-            f"{'' if step.input_present else ' (absent)'}, l<sub>{t}</sub> = {step.loss:.3f}"
-            f"{'' if step.target_present else ' (not counted)'}; total <b>L = {self.run.total_loss:.3f}</b> over "
-            f"{self.run.counted} of {self.run.T} targets")
+        self.summary.value = summary_html(self.run, step, self.tokens)
         self._show_note()
 
     def _show_note(self) -> None:
