@@ -341,6 +341,30 @@ def test_the_gradient_of_the_scores_is_written_dL_dy_everywhere(app):
     app.t.value = app.problem.T
 
 
+# =========================================================================== the read-outs in the control bar
+def test_the_strip_marks_t_and_its_target_in_the_colours_of_the_charts(app):
+    from rnnviz.viz.bptt import RED
+    from rnnviz.viz.svg import ORANGE, parse_view
+
+    app.t.value = 6  # the chapter's t = 6: input 'a', target 't'
+    strip = app.strip.value
+    cells = re.findall(r'<span style="([^"]*)">([^<]*)</span>', strip)
+    assert "".join(c for _, c in cells) == app.problem.sentence.replace(" ", "␣")
+    assert f"background:{ORANGE}" in cells[5][0] and f"outline:2px solid {RED}" in cells[6][0]
+    assert sum(f"background:{ORANGE}" in s for s, _ in cells) == 1
+    root = parse_view(app.sequence_view.value)
+    loss = next(el for el in root.iter() if el.get("data-name") == "loss")
+    bars = [el.get("fill") for el in loss.iter() if el.get("data-v") is not None]
+    assert bars[5] == ORANGE  # the current t: the same orange in the strip and in the loss chart
+    dy = next(el for el in parse_view(app.time_view.value).iter() if el.get("data-name") == "dY")
+    fills = [el.get("fill") for el in dy.iter() if el.get("data-v") is not None]
+    assert fills[int(app.trace.targets[5])] == RED  # the target: the same red in the strip and in dL/dy_t
+    assert "gap of the running sum = <b>" in app.summary.value and f"{app.gap:.3f}" in app.summary.value
+    app.sentence.value = "it's o'clock"
+    assert "it's" not in app.strip.value and "&#x27;" in app.strip.value  # the sentence is escaped
+    app.sentence.value = "the cat chased the mouse"
+
+
 # =========================================================================== controls checked against the lesson's constants
 def test_values_outside_the_lessons_ranges_are_refused_even_when_a_browser_raises_max(app):
     app.train_steps.max = 10 ** 6  # a browser can send a slider's max too

@@ -1,8 +1,6 @@
 r"""Views of backpropagation through time: losses, dL/dy_t, dL/dh_t, per-time-stamp copies and their sum.
 
-Drawn as SVG by rnnviz (:mod:`rnnviz.viz.svg`), not plotly: a move of t must redraw in a few
-milliseconds, and plotly's widget redraws a whole figure for every update (lesson 4's two plotly
-figures took 130-200 ms per move of t in the Voila page, p95 191 ms; measured 2026-11-26).
+Drawn as SVG with :mod:`rnnviz.viz.svg`, so that a move of t redraws in a few milliseconds.
 Three pure functions return the HTML of the three views:
 
 * :func:`time_html` — **at time-stamp t**, left to right as the backward step computes it:
@@ -12,13 +10,17 @@ Three pure functions return the HTML of the three views:
   each copy, the relative gap of the running sum; the current t is marked in each.
 * :func:`check_html` — the gradient check, analytic against numeric, one dot per weight entry.
 
+Beside them, the read-outs of the app's control bar (:func:`strip_html`: the sentence with t and its
+target marked; :func:`summary_html`: t, its loss, ||dL/dh_t|| and the gap) and the guides on how to
+read the two views (:func:`time_guide`, :func:`sequence_guide`).
+
 Every data mark carries its value (``data-v``) and a hover text; :func:`rnnviz.viz.svg.marks`
 reads them back. The trace is any object with these attributes
-(``rnnviz.widgets.bptt.BackwardTrace`` is one); index 0 is the chapter's t = 1, T time-stamps,
+(:class:`rnnviz.lessonmath.bptt.BackwardTrace` is one); index 0 is the chapter's t = 1, T time-stamps,
 p hidden units, d tokens:
 
 * ``tokens`` (d,) str, ``inputs`` / ``targets`` (T,) ids, ``loss_per_step`` (T,), ``loss``;
-* ``dY`` (T, d) = p_t - onehot(j_t); ``dh``, ``dh_output``, ``dh_future`` (T, p);
+* ``dY`` (T, d) = dL/dy_t = p̂_t - onehot(j_t); ``dh``, ``dh_output``, ``dh_future`` (T, p);
 * dicts keyed by ``"W_hh"``, ``"W_xh"``, ``"W_hy"``: ``copies`` and ``running``
   (T, ...), ``grads`` (...), ``gaps`` and ``copy_norms`` (T,).
 """
@@ -28,13 +30,13 @@ from __future__ import annotations
 import numpy as np
 
 from .svg import (
-    BLUE, DASH, GREEN, GREY, MUTED, ORANGE, PALE, PURPLE, SKY, TEXT, VERMILLION, VIEW_CLASS, Chart, colourbar, esc,
-    heatmap, legend, narrow, nice_ticks, panel, view,
+    BLUE, DASH, GREEN, GREY, MUTED, ORANGE, PALE, PURPLE, SKY, TEXT, VERMILLION, VIEW_CLASS, WHITE, Chart, colourbar, esc,
+    heatmap, html_markup, legend, narrow, nice_ticks, panel, tint, view,
 )
 
 __all__ = [
-    "AXES", "NAMES", "WEIGHT_COLORS", "check_html", "dh_limit", "sequence_html", "time_html", "token_label",
-    "unit_labels",
+    "AXES", "NAMES", "WEIGHT_COLORS", "check_html", "dh_limit", "sequence_guide", "sequence_html", "strip_html",
+    "summary_html", "time_guide", "time_html", "token_label", "unit_labels",
 ]
 
 RED = VERMILLION  # the true next token j_t
@@ -231,3 +233,74 @@ def check_html(result) -> str:
             + legend(counts) + f"relative error per weight: {per}")
     return view(panel(f"gradient check {verdict}: max relative error {check.max_error:.1e}", c.svg("check"), note=note),
                 name="check")
+
+
+# =========================================================================== read-outs and guides
+def strip_html(trace, sentence: str, t: int) -> str:
+    """The sentence, one box per character: x_t orange (as the current bar), its target j_t outlined in the colour
+    of the dL/dy_t panel's true token, the inputs of t+1 … T (gone through backwards) pale green."""
+    T = len(trace.inputs)
+    if not 1 <= t <= T:
+        raise ValueError(f"time-stamp t: expected 1 to {T}, got {t}")
+    cells = []
+    for i, c in enumerate(sentence):
+        style = "display:inline-block; min-width:1.1em; text-align:center; margin:1px; padding:0 2px; border-radius:3px;"
+        if i == t - 1:
+            style += f"background:{ORANGE}; color:{WHITE}; font-weight:bold;"
+        elif t <= i < len(sentence) - 1:
+            style += f"background:{tint(GREEN, 0.8)};"
+        if i == t:
+            style += f"outline:2px solid {RED}; font-weight:bold;"
+        cells.append(f'<span style="{style}">{esc(token_label(c))}</span>')
+    x, j = token_label(trace.tokens[trace.inputs[t - 1]]), token_label(trace.tokens[trace.targets[t - 1]])
+    return (f'<div style="display:flex; flex-wrap:wrap; align-items:center; gap:0 14px">'
+            f'<div style="font-family:monospace; font-size:17px">{"".join(cells)}</div>'
+            f'<div style="color:{MUTED}; font-size:13.5px">input x<sub>t</sub> = <b style="color:{ORANGE}">{esc(x)}</b>, '
+            f'target j<sub>t</sub> = <b style="color:{RED}">{esc(j)}</b></div></div>')
+
+
+def summary_html(trace, t: int, weight: str) -> str:
+    """One line: t, its loss, ||dL/dh_t|| and the relative gap of the running sum of ``weight``'s copies."""
+    T = len(trace.inputs)
+    if not 1 <= t <= T:
+        raise ValueError(f"time-stamp t: expected 1 to {T}, got {t}")
+    gap = float(trace.gaps[weight][t - 1])
+    if t == 1:
+        gap_text = (f"<b>{gap:.0e}</b>, rounding only: the sum of all copies <b>is</b> the true gradient"
+                    if gap > 0 else "<b>0</b>: the sum of all copies <b>is</b> the true gradient")
+    elif gap == 0 and weight == "W_hh":
+        gap_text = ("<b>0</b> already: the copy still to come, at t = 1, multiplies h<sub>0</sub><sup>T</sup>, and "
+                    "h<sub>0</sub> is 0")
+    else:
+        gap_text = f"<b>{gap:.3f}</b> (copies {t - 1} … 1 to come)"
+    return (f"t = <b>{t}</b> of T = {T} &nbsp;·&nbsp; loss<sub>t</sub> = {trace.loss_per_step[t - 1]:.3f} "
+            f"(L = {trace.loss:.2f}) &nbsp;·&nbsp; ‖dL/dh<sub>t</sub>‖ = {np.linalg.norm(trace.dh[t - 1]):.3f} "
+            f"&nbsp;·&nbsp; relative gap of the running sum = {gap_text}")
+
+
+def time_guide() -> str:
+    """How to read :func:`time_html`."""
+    return html_markup(
+        "Everything here changes when t moves; read it left to right, in the order the backward step computes it. "
+        "<b>dL/dy<sub>t</sub></b> = p̂<sub>t</sub> − onehot(j<sub>t</sub>), the gradient of the scores y<sub>t</sub>: "
+        "positive for every wrong character, negative (p̂ − 1) for the true one, marked j<sub>t</sub>. "
+        "<b>dL/dh<sub>t</sub></b> per hidden unit, as the sum (black ◆) of the part from this time-stamp's output, "
+        "W<sub>hy</sub><sup>T</sup> dL/dy<sub>t</sub>, and the part from the future, "
+        "W<sub>hh</sub><sup>T</sup>(Φ′<sub>t+1</sub> ⊙ dL/dh<sub>t+1</sub>), which is 0 at t = T. "
+        "<b>The copy</b> of the gradient at this time-stamp, red positive, blue negative (its own colour scale, the "
+        "same for every t, so you can compare copies); a W<sub>xh</sub> copy is non-zero only in the column of the "
+        "input character x<sub>t</sub>. <b>The running sum</b> of the copies T … t, beside the true gradient "
+        "on the same colour scale: the two become identical at t = 1. Hover over a bar or a cell for its value.")
+
+
+def sequence_guide() -> str:
+    """How to read :func:`sequence_html`."""
+    items = [
+        "The loss −log p̂<sub>t</sub>(j<sub>t</sub>) of each time-stamp; orange is the current t (in the sentence at "
+        "the top, green marks the inputs of t+1 … T, which the backward pass has gone through).",
+        "The size of each copy: green ones are already in the running sum, grey ones still to come.",
+        "The relative gap between the running sum and the true gradient: 0 at t = 1 (for W<sub>hh</sub> already at "
+        "t = 2: its copy at t = 1 multiplies h<sub>0</sub> = 0).",
+    ]
+    return ("<ul style='margin:0; padding-left:18px'>" + "".join(f"<li>{html_markup(i)}</li>" for i in items)
+            + "</ul>")

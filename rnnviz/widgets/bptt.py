@@ -11,8 +11,6 @@ views in :mod:`rnnviz.viz.bptt`; the exercises in :mod:`rnnviz.exercises.bptt`.
 
 from __future__ import annotations
 
-import html
-
 import ipywidgets as W
 import numpy as np
 
@@ -21,7 +19,7 @@ from ..lessonmath.bptt import (
     GradientCheckResult, Problem, backward_trace, clean_sentence, gradient_check, lesson_params, make_problem,
     training_snapshots,
 )
-from ..viz.bptt import check_html, sequence_html, time_html, token_label
+from ..viz.bptt import check_html, sequence_guide, sequence_html, strip_html, summary_html, time_guide, time_html
 from .base import LessonApp, SentenceBox, TimeStepper, explained, heading
 
 __all__ = [
@@ -93,9 +91,9 @@ class BPTTApp(LessonApp):
                 self.strip,
                 self.summary,
             ),
-            heading("At time-stamp t", _time_guide()),
+            heading("At time-stamp t", time_guide()),
             self.time_view,
-            heading("Over the whole sequence", _sequence_guide()),
+            heading("Over the whole sequence", sequence_guide()),
             self.sequence_view,
             explained(self.check_button, "compares BPTT with finite differences on W_hh, W_xh and W_hy; "
                                          "takes under a second"),
@@ -158,8 +156,8 @@ class BPTTApp(LessonApp):
         self.sequence_view.value = sequence_html(self.trace, int(t), name)
         if self.check_result is None:  # a new trace cleared the check (see _recompute)
             self.check_view.value = check_html(None)
-        self.strip.value = _strip_html(self.trace, self.problem.sentence, int(t))
-        self.summary.value = _summary_html(self.trace, int(t), name)
+        self.strip.value = strip_html(self.trace, self.problem.sentence, int(t))
+        self.summary.value = summary_html(self.trace, int(t), name)
 
     # ------------------------------------------------------------------ gradient check
     def run_check(self) -> None:
@@ -173,69 +171,3 @@ class BPTTApp(LessonApp):
         else:
             self.message.error(f"Gradient check FAILED: max relative error {c.max_error:.1e} ≥ {c.tolerance:.0e} "
                                f"(worst {c.worst()}; {per}).")
-
-
-# =========================================================================== read-outs and guides
-def _time_guide() -> str:
-    return (
-        "Everything here changes when t moves; read it left to right, in the order the backward step computes it. "
-        "<b>dL/dy<sub>t</sub></b> = p̂<sub>t</sub> − onehot(j<sub>t</sub>), the gradient of the scores y<sub>t</sub>: "
-        "positive for every wrong character, negative (p̂ − 1) for the true one, marked j<sub>t</sub>. "
-        "<b>dL/dh<sub>t</sub></b> per hidden unit, as the sum (black ◆) of the part from this time-stamp's output, "
-        "W<sub>hy</sub><sup>T</sup> dL/dy<sub>t</sub>, and the part from the future, "
-        "W<sub>hh</sub><sup>T</sup>(Φ′<sub>t+1</sub> ⊙ dL/dh<sub>t+1</sub>), which is 0 at t = T. "
-        "<b>The copy</b> of the gradient at this time-stamp, red positive, blue negative (its own colour scale, the "
-        "same for every t, so you can compare copies); a W<sub>xh</sub> copy is non-zero only in the column of the "
-        "input character x<sub>t</sub>. <b>The running sum</b> of the copies T … t, beside the true gradient "
-        "on the same colour scale: the two become identical at t = 1. Hover over a bar or a cell for its value."
-    )
-
-
-def _sequence_guide() -> str:
-    return (
-        "<ul style='margin:0; padding-left:18px'>"
-        "<li>The loss −log p̂<sub>t</sub>(j<sub>t</sub>) of each time-stamp; orange is the current t (in the sentence "
-        "at the top, green marks the inputs of t+1 … T, which the backward pass has gone through).</li>"
-        "<li>The size of each copy: green ones are already in the running sum, grey ones still to come.</li>"
-        "<li>The relative gap between the running sum and the true gradient: 0 at t = 1 (for W<sub>hh</sub> "
-        "already at t = 2: its copy at t = 1 multiplies h<sub>0</sub> = 0).</li></ul>"
-    )
-
-
-def _strip_html(trace: BackwardTrace, sentence: str, t: int) -> str:
-    cells = []
-    for i, c in enumerate(sentence):
-        label = html.escape("␣" if c == " " else c)
-        style = "display:inline-block; min-width:1.1em; text-align:center; margin:1px; padding:0 2px; border-radius:3px;"
-        if i == t - 1:  # orange: the current time-stamp, as in the bar charts
-            style += "background:#ea580c; color:white; font-weight:bold;"
-        elif t <= i < len(sentence) - 1:  # inputs of the time-stamps t+1 .. T, already gone through backwards
-            style += "background:#dcfce7;"
-        if i == t:  # red: the true next character j_t, as in the dL/dy panel
-            style += "outline:2px solid #dc2626; font-weight:bold;"
-        cells.append(f'<span style="{style}">{label}</span>')
-    x, j = trace.tokens[trace.inputs[t - 1]], trace.tokens[trace.targets[t - 1]]
-    return (
-        '<div style="display:flex; flex-wrap:wrap; align-items:center; gap:0 14px">'
-        '<div style="font-family:monospace; font-size:17px">' + "".join(cells) + "</div>"
-        f'<div style="color:#555; font-size:13.5px">input x<sub>t</sub> = '
-        f"<b style='color:#ea580c'>{html.escape(token_label(x))}</b>, target "
-        f"j<sub>t</sub> = <b style='color:#dc2626'>{html.escape(token_label(j))}</b></div></div>"
-    )
-
-
-def _summary_html(trace: BackwardTrace, t: int, name: str) -> str:
-    gap = trace.gaps[name][t - 1]
-    if t == 1:
-        gap_text = (f"<b>{gap:.0e}</b>, rounding only: the sum of all copies <b>is</b> the true gradient"
-                    if gap > 0 else "<b>0</b>: the sum of all copies <b>is</b> the true gradient")
-    elif gap == 0 and name == "W_hh":
-        gap_text = ("<b>0</b> already: the copy still to come, at t = 1, multiplies h<sub>0</sub><sup>T</sup>, and "
-                    "h<sub>0</sub> is 0")
-    else:
-        gap_text = f"<b>{gap:.3f}</b> (copies {t - 1} … 1 to come)"
-    return (
-        f"t = <b>{t}</b> of T = {trace.T} &nbsp;·&nbsp; loss<sub>t</sub> = {trace.loss_per_step[t - 1]:.3f} "
-        f"(L = {trace.loss:.2f}) &nbsp;·&nbsp; ‖dL/dh<sub>t</sub>‖ = {np.linalg.norm(trace.dh[t - 1]):.3f} "
-        f"&nbsp;·&nbsp; relative gap of the running sum = {gap_text}"
-    )
