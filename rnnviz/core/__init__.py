@@ -20,7 +20,7 @@ from .cells import (
     make_cell,
     sigmoid,
 )
-from .clipping import ClipReport, clip_by_norm, clip_by_value, global_norm
+from .clipping import ClipReport, clip_by_norm, clip_by_value, clip_copies_by_value, global_norm
 from .diagnostics import ChainResult, PascanuBounds, gradient_flow, pascanu_bounds, scalar_chain, spectral_radius, with_spectral_radius
 from .esn import EchoStateNetwork, Forgetting, FreeRun, ReadoutFit, nrmse, sparse_reservoir
 from .gradcheck import GradCheck, check_gradients, directional_check, numerical_gradient, relative_error
