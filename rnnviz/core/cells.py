@@ -294,8 +294,9 @@ class LayerNormRNNCell(Cell):
         mu_t    = (1/p) sum_i a_ti,   sigma_t = sqrt((1/p) sum_i a_ti**2 - mu_t**2 + eps)
         h_t     = tanh(gamma / sigma_t * (a_t - mu_t) + beta)
 
-    with learned gain ``gamma`` and bias ``beta`` (p = H). No b_h: the mean
-    subtraction would cancel it. ``eps`` (default 1e-6) only guards the 0/0 of a
+    with learned gain ``gamma`` and bias ``beta`` (p = H). No b_h: subtracting mu_t would remove
+    only its mean, and what is left would be divided by sigma_t; ``beta``, added after the
+    normalization, is the cell's bias. ``eps`` (default 1e-6) only guards the 0/0 of a
     pre-activation whose units are all equal; ``eps=0`` is the chapter's formula verbatim.
     """
 

@@ -101,6 +101,7 @@ CSS = """
 .rnnviz-msg-warning { background: #fff7e6; border-left: 4px solid #E69F00; }
 .rnnviz-msg-error { background: #fdecec; border-left: 4px solid #D55E00; }
 .rnnviz-guide { background: #f7f7f7; border-left: 4px solid #9ca3af; padding: 6px 10px; font-size: 14px; }
+.rnnviz-app sub, .rnnviz-app sup, .rnnviz-exercise-box sub, .rnnviz-exercise-box sup { line-height: 0; }  /* even lines */
 .rnnviz-app .widget-html, .rnnviz-app .widget-html-content { max-width: 100%; min-width: 0; }
 .rnnviz-stale { opacity: 0.4; filter: grayscale(70%); outline: 2px dashed #D55E00; outline-offset: 2px; }
 /* no box between the control bar and the page's scroll container may scroll itself, or the bar cannot stay in view
