@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from .svg import (
-    BLUE, DASH, GREEN, GREY, MUTED, ORANGE, PALE, PURPLE, SKY, TEXT, VERMILLION, VIEW_CLASS, WHITE, Chart, colourbar, esc,
+    BLUE, DASH, GREEN, GREY, MUTED, ORANGE, PALE, PURPLE, SKY, TEXT, VERMILLION, VIEW_CLASS, Chart, colourbar, esc,
     heatmap, html_markup, legend, narrow, nice_ticks, panel, tint, view,
 )
 
@@ -246,7 +246,7 @@ def strip_html(trace, sentence: str, t: int) -> str:
     for i, c in enumerate(sentence):
         style = "display:inline-block; min-width:1.1em; text-align:center; margin:1px; padding:0 2px; border-radius:3px;"
         if i == t - 1:
-            style += f"background:{ORANGE}; color:{WHITE}; font-weight:bold;"
+            style += f"background:{ORANGE}; color:{TEXT}; font-weight:bold;"
         elif t <= i < len(sentence) - 1:
             style += f"background:{tint(GREEN, 0.8)};"
         if i == t:
