@@ -282,8 +282,9 @@ def ws_parse(frame: bytes) -> tuple[str, dict, dict, dict, list[bytes]]:
 
 def app_figures(views: list[str], states: dict) -> tuple[list[str], int, int, int]:
     """The widget models the page's outputs display that are missing from ``states``, the figures
-    reachable from those views (children, or any ``IPY_MODEL_`` reference: plotly figures and the views
-    rnnviz draws itself as HTML, class ``rnnviz-view``), how many of them have data, and how many views the
+    reachable from those views (children, or any ``IPY_MODEL_`` reference: plotly figures, explored views whose
+    figure is held by the model their ``_state_id`` names, and the views rnnviz draws itself as HTML, class
+    ``rnnviz-view``), how many of them have data, and how many views the
     apps declare (class ``rnnviz-views-N``, as the browser's ``READY_JS`` reads it):
     (missing, figures, with data, declared)."""
     missing = [v for v in views if v not in states]
@@ -296,13 +297,17 @@ def app_figures(views: list[str], states: dict) -> tuple[list[str], int, int, in
         refs = re.findall(r'"IPY_MODEL_([^"]+)"', json.dumps(states[model].get("state", {})))
         todo += [r for r in refs if r in states]
     seen_states = [states[m].get("state", {}) for m in seen]
-    figures = [st for st in seen_states if "_widget_data" in st]
+    figures = [st for st in seen_states if "_widget_data" in st]  # plotly FigureWidgets (LiveFigure)
+    # explored views (ExploreFigure): the figure is held by the core model named in _state_id
+    explored = [states.get(st["_state_id"], {}).get("state", {}).get("figure", {}) for st in seen_states
+                if st.get("_state_id")]
     # views rnnviz draws itself (HTML widgets holding rnnviz-view elements; their data marks carry data-v)
     markups = [str(st.get("value", "")) for st in seen_states if VIEW_CLASS in str(st.get("value", ""))]
     declared = sum(int(c[len(VIEWS_PREFIX):]) for st in seen_states for c in st.get("_dom_classes", [])
                    if c.startswith(VIEWS_PREFIX) and c[len(VIEWS_PREFIX):].isdigit())
-    return (missing, len(figures) + sum(count_views(m) for m in markups),
-            sum(1 for f in figures if f["_widget_data"]) + sum(count_views(m) for m in markups if "data-v=" in m),
+    return (missing, len(figures) + len(explored) + sum(count_views(m) for m in markups),
+            sum(1 for f in figures if f["_widget_data"]) + sum(1 for f in explored if f.get("data"))
+            + sum(count_views(m) for m in markups if "data-v=" in m),
             declared)
 
 

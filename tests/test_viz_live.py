@@ -190,7 +190,7 @@ _NODE_DRIVER = textwrap.dedent("""
       return { model, state, host };
     }
     const drawn = [];
-    const plotly = { newPlot: (div, data) => { drawn.push(data[0].y[0]); return new Promise(r => setTimeout(r, 30)); },
+    const plotly = { react: (div, data) => { drawn.push(data[0].y[0]); return new Promise(r => setTimeout(r, 30)); },
                      purge() {}, Plots: { resize() {} } };
 
     // two figures on a page before plotly.js is there: one script for both, from the app's static files

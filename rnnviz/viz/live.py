@@ -3,7 +3,7 @@
 **ExploreFigure** (an ``anywidget``) shows one plotly figure, held whole as JSON in one synced trait
 of a companion core ipywidgets model (:class:`FigureState`, ``fig.state.figure``). An app replaces it
 when the student asks for a new one (:meth:`ExploreFigure.show`, on a button or Enter), never on every
-tick of a slider. Its browser side (:data:`EXPLORE_ESM`) draws the current figure with ``Plotly.newPlot``
+tick of a slider. Its browser side (:data:`EXPLORE_ESM`) draws the current figure with ``Plotly.react``
 when the view is created and on every change, coalescing changes that arrive while it draws:
 
 * **No update is lost.** Each change message carries the whole figure and the trait is never
@@ -89,7 +89,7 @@ async function render({ model, el, host }) {
     plot.textContent = "The figure could not be drawn: " + err.message;
     return;
   }
-  let busy = false, again = false, gone = false;
+  let busy = false, again = false, gone = false, draws = 0;
   const draw = async () => {  // always the figure as it is now; changes during a draw: one more draw
     if (busy) { again = true; return; }
     busy = true;
@@ -97,8 +97,9 @@ async function render({ model, el, host }) {
       do {
         again = false;
         const fig = JSON.parse(JSON.stringify(state.get("figure") || {}));
-        // newPlot, not react: react kept a 3D scene's old text scale (labels shrank to a few pixels)
-        if (!gone) await Plotly.newPlot(plot, fig.data || [], fig.layout || {}, { responsive: true, displaylogo: false });
+        draws += 1;  // new trace ids: plotly.js rebuilds the traces (a reused 3D trace kept its old text scale)
+        (fig.data || []).forEach((trace, k) => { trace.uid = "rnnviz-" + draws + "-" + k; });
+        if (!gone) await Plotly.react(plot, fig.data || [], fig.layout || {}, { responsive: true, displaylogo: false });
       } while (again && !gone);
     } finally { busy = false; }
   };
