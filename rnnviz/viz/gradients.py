@@ -1,9 +1,7 @@
 r"""Views of gradient magnitudes (lesson 5): the one-unit chain, norms over time, singular values, gradient flow.
 
-Drawn as SVG by rnnviz (:mod:`rnnviz.viz.svg`), not plotly: plotly's FigureWidgets run on anywidget,
-whose browser side gives a model 2 s to initialise (in a classroom load test 3-5 of 30 slow browsers
-logged "[anywidget] Failed to initialize model." and the figure stayed dead), and plotly redraws a
-whole figure on every update. Two pure functions return the HTML of the two views:
+Drawn as SVG through :mod:`rnnviz.viz.svg` (why not plotly: docs/DECISIONS.md). Two pure functions return the
+HTML of the two views:
 
 * :func:`chain_html` — one unit: |dL/dh_t| on a log axis beside the reference |w|^(T-t), and h_t;
 * :func:`spectral_html` — a full network: ||dL_T/dh_t|| and the Jacobian norm ||dh_T/dh_t|| on a
