@@ -3,7 +3,7 @@
 Lesson 1 (``rnnviz.widgets.order.TrainProbeApp``): a bag-of-words classifier and an RNN
 trained side by side on ``rnnviz.data.word_order``, held-out accuracy recorded during the run.
 Targets: at the default settings both models train in a few seconds (the button must feel
-live, and the notebook trains once while it first executes), the RNN reaches >= 90 % held-out
+live: the app starts untrained and a class watches the run), the RNN reaches >= 90 % held-out
 accuracy for every seed, and the bag of words stays at 50 % (the held-out set is made of
 mirror pairs). Also measured: the settings the widget tests use.
 

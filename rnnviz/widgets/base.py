@@ -198,6 +198,8 @@ class LessonApp(W.VBox):
         self._quiet_depth = 0
         self._busy = False
         self._stale = False
+        #: widgets that describe what the views draw (a summary line): marked stale with the views
+        self.stale_with: list[W.Widget] = getattr(self, "stale_with", [])
         super().__init__(children=[W.HTML(CSS), *children, self.message], **kwargs)
         self.add_class("rnnviz-app")
 
@@ -326,7 +328,7 @@ class LessonApp(W.VBox):
 
     def _mark_stale(self, stale: bool) -> None:
         self._stale = stale
-        for w in self.view_widgets():
+        for w in [*self.view_widgets(), *self.stale_with]:
             (w.add_class if stale else w.remove_class)("rnnviz-stale")
 
     @property

@@ -66,6 +66,7 @@ class CompareApp(LessonApp):
                                  continuous_update=True, style={"description_width": "100px"},
                                  layout=W.Layout(width=wide))
         self.summary = W.HTML()
+        self.stale_with = [self.summary]  # it describes the pair drawn
         # moves with the slider: a view of its own, so a move redraws nothing else (viz.order.slots_html)
         self.slots_view = W.HTML()
         self.slots_view.add_class(SLOTS_VIEW_CLASS)
@@ -102,10 +103,6 @@ class CompareApp(LessonApp):
         self.watch(self.slots, self._slots_moved)
         self.refresh()
 
-    def _mark_stale(self, stale: bool) -> None:
-        """The summary describes the pair drawn: it is stale with the views."""
-        super()._mark_stale(stale)
-        (self.summary.add_class if stale else self.summary.remove_class)("rnnviz-stale")
 
     # ------------------------------------------------------------------ reading the controls
     @property
@@ -250,6 +247,7 @@ class TrainProbeApp(LessonApp):
         self.next_button = self.button("new test sentence", self.next_sentence, icon="forward")
         self.restore_button = self.button("original order", self.restore, icon="undo")
         self.probe_info = W.HTML()
+        self.stale_with = [self.probe_info]  # it describes the sentence drawn
         # drawn as SVG by rnnviz.viz.order: the accuracy during training, live; the probe's two panels
         self.training_view = W.HTML()
         self.probe_view = W.HTML()
@@ -306,10 +304,6 @@ class TrainProbeApp(LessonApp):
         self.set_quietly(self.probe_text, value=self.test.sentences[self._probe_index])
         self.refresh()
 
-    def _mark_stale(self, stale: bool) -> None:
-        """The line under the probe box describes the sentence drawn: it is stale with the views."""
-        super()._mark_stale(stale)
-        (self.probe_info.add_class if stale else self.probe_info.remove_class)("rnnviz-stale")
 
     # ------------------------------------------------------------------ models
     @property
