@@ -1,6 +1,8 @@
 """Lesson 3, unrolling in time: its math against the core, its exercises' wrong answers, the slips a class found."""
 
 import re
+import xml.etree.ElementTree as ET
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -12,6 +14,7 @@ from rnnviz.exercises.unrolling import bidirectional_inputs, judge_inputs, param
 from rnnviz.lessonmath.unrolling import (
     ARCHITECTURES, MAX_T, highlight, longest_path, matrix_uses, path_text, runs, span_text, unrolling,
 )
+from rnnviz.viz.unrolling import UNROLLED_MAX, column_width
 from rnnviz.widgets.unrolling import UnrollingApp
 
 
@@ -133,12 +136,54 @@ def test_the_readout_names_the_longest_path_and_its_true_length(arch):
     assert f"<b>{n}</b> edges" in app.summary.value
 
 
-def test_readout_counts_each_matrix_on_the_edges_the_picture_labels_with_it():
+def _drawn_edges_per_label(app):
+    """label -> how many edges the picture's unrolled panel draws with it, and the copies each one's hover text says."""
+    root = ET.fromstring(re.sub(r"<style>.*?</style>", "", app.view.value, flags=re.S))
+    panel = next(el for el in root.iter() if el.get("data-name") == "unrolled")
+    drawn, said = Counter(), {}
+    for e in panel.iter():
+        if e.get("data-label"):
+            drawn[e.get("data-label")] += 1
+            said.setdefault(e.get("data-label"), set()).add(
+                int(re.search(r"one of its (\d+) copies", e.find("{*}title").text).group(1)))
+    return drawn, said
+
+
+def _readout_counts(app):
+    """label -> the count the readout gives it ("W<sub>hy</sub><sup>f</sup> on 6" -> {"W_hy^f": 6})."""
+    part = re.search(r"Edges per matrix, as drawn: (.*?) —", app.readout.value).group(1)
+    out = {}
+    for m in re.finditer(r"W<sub>(\w+)</sub>(?:<sup>(\w+)</sup>)? on (\d+)", part):
+        out["W_" + m.group(1) + (f"^{m.group(2)}" if m.group(2) else "")] = int(m.group(3))
+    return out
+
+
+@pytest.mark.parametrize("arch", list(ARCHITECTURES))
+@pytest.mark.parametrize("T", [1, 6, MAX_T])
+def test_readout_counts_each_matrix_on_the_edges_the_picture_draws_with_its_label(arch, T):
+    app = UnrollingApp(sentence=" ".join(["w"] * T), architecture=arch)
+    drawn, said = _drawn_edges_per_label(app)
+    assert _readout_counts(app) == dict(drawn)
+    assert all(said[label] == {n} for label, n in drawn.items())  # each edge's hover text says the same count
+
+
+def test_bidirectional_readout_counts_w_hy_f_and_w_hy_b_apart():
+    """The slip: "W_hy^f on 12" beside a picture drawing W_hy^f and W_hy^b, 6 each."""
     app = UnrollingApp(sentence="one two three four five six", architecture="bidirectional")
-    assert "W<sub>hy</sub><sup>f</sup> on 6" in app.readout.value
-    assert "W<sub>hy</sub><sup>b</sup> on 6" in app.readout.value
+    assert _readout_counts(app)["W_hy^f"] == _readout_counts(app)["W_hy^b"] == 6
     assert "on 12" not in app.readout.value
     assert "two halves of the one d×2p" in app.readout.value
+
+
+@pytest.mark.parametrize("arch", list(ARCHITECTURES))
+def test_at_the_largest_T_the_columns_narrow_so_the_picture_reads_at_a_projector_s_width(arch):
+    app = UnrollingApp(sentence=" ".join(["w"] * MAX_T), architecture=arch)
+    root = ET.fromstring(re.sub(r"<style>.*?</style>", "", app.view.value, flags=re.S))
+    svg = next(el for el in root if el.tag.endswith("svg"))
+    min_width = float(re.search(r"min-width:\s*([\d.]+)px", svg.get("style")).group(1))
+    assert min_width <= 980  # it scales down into a 1024 px window's 994 px box: nothing scrolls there
+    assert column_width(MAX_T) * MAX_T == UNROLLED_MAX and column_width(6) == 100
+    assert float(svg.get("width")) <= 994 / 0.78  # at a 1024 px window it shows at 0.78 of its size or more
 
 
 def _row_of(app, control):

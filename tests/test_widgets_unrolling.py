@@ -9,7 +9,7 @@ import pytest
 from rnnviz.core.graph import folded_graph, unrolled_graph
 from rnnviz.core.network import Network
 from rnnviz.viz.svg import VIEW_CLASS
-from rnnviz.viz.unrolling import COLOURS, MIN_SCALE, labelled_edges, node_colours, positions, unrolling_svg
+from rnnviz.viz.unrolling import COLOURS, labelled_edges, node_colours, positions, unrolling_svg
 from rnnviz.widgets.unrolling import ARCHITECTURES, MAX_T, UnrollingApp
 
 
@@ -200,13 +200,15 @@ def test_architectures_grow_the_graph_and_count_the_network_s_parameters(arch):
 
 
 @pytest.mark.parametrize("arch", list(ARCHITECTURES))
-def test_the_picture_holds_every_node_at_the_largest_T_and_shrinks_only_so_far(arch):
+def test_the_picture_holds_every_node_at_the_largest_T_and_fits_a_projector_scaled_down(arch):
     L, bi = ARCHITECTURES[arch]
     app = UnrollingApp(sentence=" ".join(["word"] * MAX_T), architecture=arch)
     svg = _root(app.view.value).find("{*}svg")
     x0, y0, w, h = (float(v) for v in svg.get("viewBox").split())
-    assert (x0, y0) == (0, 0) and svg.get("style").startswith("width:100%")
-    assert f"min-width:{MIN_SCALE * w:.0f}px" in svg.get("style")  # then the box scrolls
+    style = svg.get("style").replace(" ", "")
+    assert (x0, y0) == (0, 0) and style.startswith("width:100%") and "height:auto" in style  # scales with its box
+    assert float(re.search(r"min-width:([\d.]+)px", style).group(1)) <= 980  # scales into a 1024 px window's box
+    assert 994 / w >= 0.78  # in a 1024 px window (a 994 px app box) it shows at 0.78 of its natural size or more
     for c in svg.iter():
         if _tag(c) == "circle":
             cx, cy, r = (float(c.get(a)) for a in ("cx", "cy", "r"))

@@ -40,6 +40,7 @@ from .svg import (
 
 __all__ = [
     "COLOURS",
+    "column_width",
     "edge_path",
     "labelled_edges",
     "node_colours",
@@ -179,12 +180,15 @@ COLUMN, ROW, RADIUS = 100.0, 92.0, 20.0
 #: Margins: the side padding, the gap between the panels, the band of the titles above the nodes
 PAD, GAP, TITLE_BAND = 14.0, 44.0, 62.0
 FOLDED_MIN, UNROLLED_MIN = 230.0, 520.0  # panel widths that leave room for their titles
-#: The picture shrinks with the page down to this fraction of its natural size, then scrolls: the widest one (12
-#: time-stamps, two bidirectional layers, 1562 px) still fits a 1024 px projector's 990 px box
+#: The unrolled panel is at most this wide (SVG units): beyond it the columns narrow (T = 12: 75 each), so that the
+#: widest picture (1262 px) shows at about 0.8 of its natural size in a 1024 px window's 994 px app box
+UNROLLED_MAX = 900.0
+#: The picture shrinks with its box down to this fraction of its natural size (at most 757 px wide: far below a
+#: 1024 px window's box), and only in a narrower box does it scroll
 MIN_SCALE = 0.6
 FONT = {"node": 17, "edge": 14, "word": 15, "title": 15, "note": 13}
 EDGE_WIDTH, HOT_WIDTH, FADED_OPACITY = 2.0, 4.5, 0.25
-WORD_LIMIT = 9  # characters of a word shown under its x_t (the whole word on hover)
+WORD_LIMIT = 9  # characters of a word shown under its x_t in a full column (the whole word on hover)
 _TAG = re.compile(r"<(sub|sup)>(.*?)</\1>")
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _SUP = str.maketrans("0123456789fb", "⁰¹²³⁴⁵⁶⁷⁸⁹ᶠᵇ")
@@ -231,14 +235,20 @@ def _arrowheads(canvas: Canvas) -> dict[tuple[str, bool], str]:
             for role in ROLES for hot in (False, True)}
 
 
-class _Frame:
-    """Graph coordinates (x: time, y: rows upwards) to SVG units for one panel."""
+def column_width(T: int) -> float:
+    """The width of one time-stamp's column of the unrolled panel: COLUMN, narrower when T columns would make the
+    panel wider than UNROLLED_MAX."""
+    return min(COLUMN, UNROLLED_MAX / max(T, 1))
 
-    def __init__(self, x0: float, g0: float, top: float):
-        self.x0, self.g0, self.top = x0, g0, top
+
+class _Frame:
+    """Graph coordinates (x: time, y: rows upwards) to SVG units for one panel (``column`` units per time-stamp)."""
+
+    def __init__(self, x0: float, g0: float, top: float, column: float = COLUMN):
+        self.x0, self.g0, self.top, self.column = x0, g0, top, column
 
     def x(self, gx: float) -> float:
-        return self.x0 + (gx - self.g0) * COLUMN
+        return self.x0 + (gx - self.g0) * self.column
 
     def y(self, gy: float) -> float:
         return TITLE_BAND + RADIUS + (self.top - gy) * ROW
@@ -251,17 +261,20 @@ def _edge_d(edge: Edge, pos: dict, frame: _Frame, *, loop_side: int) -> str:
     pts = [(frame.x(x), frame.y(y)) for x, y in zip(xs, ys) if x is not None]
     if edge.src == edge.dst:  # the folded loop: two elliptical arcs that meet at the arrow point
         (ax, ay), (bx, by), (cx, cy) = pts[0], pts[k], pts[-1]
-        rx, ry = 0.3 * COLUMN, 0.28 * ROW
+        rx, ry = 0.3 * frame.column, 0.28 * ROW
         sweep = 1 if loop_side > 0 else 0
         return (f"M{ax:.1f} {ay:.1f}A{rx:g} {ry:g} 0 0 {sweep} {bx:.1f} {by:.1f}"
                 f"A{rx:g} {ry:g} 0 0 {sweep} {cx:.1f} {cy:.1f}")
     return path_data([pts[0], pts[k], pts[-1]])
 
 
-def _edge_tip(graph: Graph, edge: Edge) -> str:
+def _edge_tip(graph: Graph, edge: Edge, copies: int) -> str:
+    """What an edge is: its matrix (as labelled), the Network key it is or is part of, its ends, its copies."""
     src, dst = graph.index[edge.src], graph.index[edge.dst]
-    where = "" if graph.T == 0 else f", one of its {graph.count(edge.param)} copies"
-    return f"{_plain(edge.html)} ({edge.param}): {_plain(src.label)} → {_plain(dst.label)}{where}"
+    halves = len({e.label for e in graph.edges if e.param == edge.param}) > 1  # W_hy^f, W_hy^b: halves of one W_hy
+    key = f"the {re.sub('[₀-₉]', '', _plain(src.label))} half of {edge.param}" if halves else edge.param
+    where = "" if graph.T == 0 else f", one of its {copies} copies"
+    return f"{_plain(edge.html)} ({key}): {_plain(src.label)} → {_plain(dst.label)}{where}"
 
 
 _ANCHOR = {"middle right": ("start", 5, 0.35), "middle left": ("end", -5, 0.35),
@@ -285,7 +298,13 @@ def _node(canvas: Canvas, node: Node, xy: tuple[float, float], colours: tuple[st
 
 
 def _edges(canvas: Canvas, heads: dict, graph: Graph, pos: dict, frame: _Frame, hot: set, active: bool) -> None:
-    """All edges: those off the highlighted paths first (faded when something is selected), then the hot ones."""
+    """All edges: those off the highlighted paths first (faded when something is selected), then the hot ones.
+
+    Each edge carries ``data-label``, the matrix it is drawn as (``W_hy^f``), and says on hover how many edges are
+    drawn with that label: the readout's edges per matrix count the same."""
+    copies: dict[str, int] = {}
+    for e in graph.edges:
+        copies[e.label] = copies.get(e.label, 0) + 1
     for warm in (False, True):
         for role in ROLES:
             edges = [e for e in graph.edges if e.role == role and (e in hot) == warm]
@@ -297,8 +316,10 @@ def _edges(canvas: Canvas, heads: dict, graph: Graph, pos: dict, frame: _Frame, 
                 canvas.group(stroke=COLOURS[role], stroke_width=f"{EDGE_WIDTH:g}", fill="none",
                              opacity=f"{FADED_OPACITY:g}" if active else None)
             for e in edges:
-                canvas.path(_edge_d(e, pos, frame, loop_side=_loop_side(graph, e)), tip=_edge_tip(graph, e),
-                            data={"src": e.src, "dst": e.dst, "role": e.role, "hot": "1" if warm else None},
+                canvas.path(_edge_d(e, pos, frame, loop_side=_loop_side(graph, e)),
+                            tip=_edge_tip(graph, e, copies[e.label]),
+                            data={"src": e.src, "dst": e.dst, "role": e.role, "label": e.label,
+                                  "hot": "1" if warm else None},
                             stroke_width=f"{HOT_WIDTH:g}" if warm else None, marker_mid=heads[(role, warm)])
             canvas.end()
 
@@ -315,7 +336,7 @@ def _legend(active: bool, direction: str, selected_label: str) -> str:
 
 
 _CSS = (
-    # contain: the picture's min-width must not widen the boxes around it (the page would then clip it): it scrolls here
+    # contain: the picture's min-width never widens the boxes around it (in a box narrower than it, it scrolls here)
     "<style>.rnnviz-unroll{overflow-x:auto; max-width:100%; contain:inline-size}"
     ".rnnviz-unroll svg{display:block; height:auto}"
     ".rnnviz-unroll svg text{font-family:inherit}"
@@ -333,8 +354,9 @@ def unrolling_svg(graph: Graph, folded: Graph, *, words: Sequence[str] = (), sel
     ``selected`` (a node name of ``graph``) is drawn red and its ``reach`` amber, with the edges of
     those paths bold; the rest fades. ``direction`` ("depends on" or "influences") names the
     reach in the legend. ``words[t - 1]`` is written under x_t. The folded picture marks the
-    cells the selection's nodes are copies of. The picture scales with the page down to
-    :data:`MIN_SCALE` of its natural size, then scrolls sideways.
+    cells the selection's nodes are copies of. The picture scales down with its box (to :data:`MIN_SCALE` of its
+    size, below any 1024 px window's box); beyond :data:`UNROLLED_MAX` the unrolled panel's columns narrow
+    (:func:`column_width`).
     """
     if selected is not None and selected not in graph.index:
         raise ValueError(f"selected: no node {selected!r} in the graph")
@@ -356,8 +378,9 @@ def unrolling_svg(graph: Graph, folded: Graph, *, words: Sequence[str] = (), sel
     fw = max((g1 - g0) * COLUMN, FOLDED_MIN)
     ffr = _Frame(PAD + (fw - (g1 - g0) * COLUMN) / 2, g0, top)
     ux = PAD + fw + GAP
-    uw = max(graph.T * COLUMN, UNROLLED_MIN)
-    ufr = _Frame(ux + (uw - graph.T * COLUMN) / 2, 0.5, top)
+    col = column_width(graph.T)
+    uw = max(graph.T * col, UNROLLED_MIN)
+    ufr = _Frame(ux + (uw - graph.T * col) / 2, 0.5, top, col)
     width = ux + uw + PAD
     word_y = ufr.y(WORD_Y) + 0.35 * FONT["word"]
     height = word_y + 14
@@ -403,7 +426,8 @@ def unrolling_svg(graph: Graph, folded: Graph, *, words: Sequence[str] = (), sel
         _node(canvas, n, xy, colours, _node_tip(graph, n, word), n.name == selected)
     for t, w in enumerate(shown, start=1):
         lit = not active or f"x_{t}" in reached or f"x_{t}" == selected
-        short = w if len(w) <= WORD_LIMIT else w[: WORD_LIMIT - 1] + "…"
+        limit = round(WORD_LIMIT * col / COLUMN)
+        short = w if len(w) <= limit else w[: limit - 1] + "…"
         canvas.text(ufr.x(t), word_y, f"“{short}”", size=FONT["word"], anchor="middle", rich=False,
                     colour=COLOURS["text"] if lit else COLOURS["faded_text"], tip=f"x_{t} = “{w}”", data={"word": t})
     canvas.end()

@@ -109,12 +109,12 @@ class UnrollingApp(LessonApp):
             self.selection,
             self.view,
             explained(W.HBox([self.hidden_size, self.vocab_size]),
-                      "p hidden units, d words (one-hot x_t in, scores y_t out): both change the parameter count, "
-                      "T does not"),
+                      "p hidden units, d words (x_t in, y_t out): both change the parameter count, T does not"),
             self.readout,
         ])
         self.watch(self.sentence, self._sentence_changed)
-        for control in (self.length, self.architecture, self.hidden_size, self.vocab_size, self.show):
+        self.watch(self.length, self._length_changed)
+        for control in (self.architecture, self.hidden_size, self.vocab_size, self.show):
             self.watch(control, self.update)
         self.watch(self.node, self._node_changed)
         if select:
@@ -128,6 +128,13 @@ class UnrollingApp(LessonApp):
         self.words = _words(self.sentence.text())
         self.set_quietly(self.length, value=len(self.words))
         self.update()
+
+    def _length_changed(self) -> None:
+        self.update()
+        if self.graph.T > len(self.words):  # a note under the slider that made T longer than the sentence
+            missing = self.graph.nodes_of("x")[len(self.words):]
+            self.message.info(f"The sentence has {len(self.words)} word(s): {_plain(span_text(missing))} have no "
+                              "word (the network does not mind; the inputs would be whatever you feed it).")
 
     def _node_changed(self) -> None:
         name = self.node.value
@@ -153,10 +160,6 @@ class UnrollingApp(LessonApp):
         self.summary.value = self._summary(state)
         self.readout.value = self._readout(state, p, d)
         self.selection.value = self._describe(graph, lit)
-        if T > len(self.words):
-            missing = graph.nodes_of("x")[len(self.words):]
-            self.message.info(f"The sentence has {len(self.words)} word(s): {_plain(span_text(missing))} have no "
-                              "word (the network does not mind; the inputs would be whatever you feed it).")
 
     # what the notebook and the tests read
     @property

@@ -222,28 +222,47 @@ UNROLL_SIZES_JS = """() => {
             arrows: box.querySelectorAll('marker').length}; }"""
 
 
-def test_lesson_03_picture_scrolls_in_a_narrow_page_and_the_list_selects(app_url, page):
-    """Lesson 3's picture (SVG in an HTML widget) at the largest T in a 900 px page: it shrinks only so far and
-    then scrolls in its own box; the app around it does not widen (its legend stays in view). A node picked in the
-    select list (the picture takes no clicks) turns red in the browser."""
+def test_lesson_03_picture_fits_a_projector_at_the_largest_T_and_the_list_selects(app_url, page):
+    """Lesson 3's picture (SVG in an HTML widget) at the largest T, in its widest architecture (2 layers,
+    bidirectional), in a 1024 px window (a projector) and a 1400 px one: it fits the app box, scaled down, and
+    nothing scrolls sideways (the picture's box, the app, the page); its legend stays in view. A node picked in
+    the select list (the picture takes no clicks) turns red in the browser."""
+    from rnnviz.viz.unrolling import COLOURS
+
+    sizes_js = """() => {
+        const box = document.querySelector('.rnnviz-unroll'), app = document.querySelector('.rnnviz-app');
+        const page = document.querySelector('#rendered_cells') || document.scrollingElement;
+        const legend = box.querySelector('.rnnviz-unroll-legend').getBoundingClientRect();
+        return {box: [box.clientWidth, box.scrollWidth], app: [app.clientWidth, app.scrollWidth],
+                page: [page.clientWidth, page.scrollWidth], legend_right: legend.right,
+                box_right: box.getBoundingClientRect().right, app_right: app.getBoundingClientRect().right,
+                svg: box.querySelector('svg').getBoundingClientRect().width,
+                nodes: box.querySelectorAll('g[data-name=unrolled] g[data-node]').length,
+                arrows: box.querySelectorAll('marker').length}; }"""
     size = page.viewport_size
-    page.set_viewport_size({"width": 900, "height": 1600})
     try:
-        _load(page, f"{app_url}/voila/render/03-unrolling.ipynb")
-        readout = page.locator(".rnnviz-app .widget-readout").first
-        readout.fill("12")
-        readout.press("Enter")
-        page.wait_for_function("() => document.querySelectorAll('.rnnviz-unroll g[data-name=unrolled] g[data-node]')"
-                               ".length === 36", timeout=30_000)
-        s = page.evaluate(UNROLL_SIZES_JS)
-        assert s["arrows"] == 6, s  # an arrowhead per role, plain and bold
-        assert s["box"][1] > s["box"][0], f"the 12 columns neither shrink nor scroll: {s}"
-        assert s["app"][1] <= s["app"][0] + 1, f"the picture widened the app box: {s}"
-        assert s["legend_right"] <= s["box_right"] + 1, f"the legend runs out of view: {s}"
+        for width in (1024, 1400):
+            page.set_viewport_size({"width": width, "height": 900})
+            _load(page, f"{app_url}/voila/render/03-unrolling.ipynb")
+            page.locator(".rnnviz-app .widget-toggle-button", has_text="2 layers, bidir.").first.click()
+            readout = page.locator(".rnnviz-app .widget-readout").first
+            readout.fill("12")
+            readout.press("Enter")
+            page.wait_for_function("() => document.querySelectorAll("
+                                   "'.rnnviz-unroll g[data-name=unrolled] g[data-node]').length === 12 * 6",
+                                   timeout=30_000)
+            page.wait_for_timeout(500)
+            s = page.evaluate(sizes_js)
+            assert s["arrows"] == 6, s  # an arrowhead per role, plain and bold
+            assert s["box"][1] <= s["box"][0] + 1, f"{width} px: the picture scrolls sideways: {s}"
+            assert s["svg"] <= s["box"][0] + 1, f"{width} px: the picture is wider than its box: {s}"
+            assert s["app"][1] <= s["app"][0] + 1, f"{width} px: the app box scrolls sideways: {s}"
+            assert s["page"][1] <= s["page"][0] + 1, f"{width} px: the page scrolls sideways: {s}"
+            assert s["legend_right"] <= s["box_right"] + 1 and s["box_right"] <= s["app_right"] + 1, s
         page.locator(".rnnviz-app select").first.select_option("x_2")
-        page.wait_for_function("""() => { const c = document.querySelector(
+        page.wait_for_function("""colour => { const c = document.querySelector(
             '.rnnviz-unroll g[data-name=unrolled] g[data-node="x_2"] circle');
-            return c && c.getAttribute('fill') === '#dc2626'; }""", timeout=30_000)
+            return c && c.getAttribute('fill') === colour; }""", arg=COLOURS["selected"], timeout=30_000)
         assert not page_errors(page)
     finally:
         page.set_viewport_size(size)
