@@ -386,3 +386,17 @@ def test_the_three_norms_of_the_sequence_view_share_one_row_at_1024_px():
     assert max(tops) - min(tops) < 20, f"the three norms are not in one row: {s}"  # titles of 1 or 2 lines
     assert all(c[3] >= 0.98 * c[4] for c in s["charts"]), f"a chart is scaled down: {s}"
     assert s["box"][1] <= s["box"][0] and max(c[2] for c in s["charts"]) <= PROJECTOR_BOX + 8, s
+
+
+def test_the_training_view_draws_the_loss_of_guessing():
+    """The text compares the final losses with guessing: the chart shows that line too."""
+    import math
+
+    from rnnviz.viz.svg import marks
+    from rnnviz.widgets.layernorm import LayerNormTrainingApp
+
+    app = LayerNormTrainingApp(steps=5)
+    app.train_button.click()
+    view = app.training_view.value
+    np.testing.assert_allclose(marks(view, "chance"), [math.log(app.setup.symbols)], rtol=1e-12)
+    assert "chance (guessing) 1.39" in view

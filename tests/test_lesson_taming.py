@@ -433,3 +433,18 @@ def test_controls_are_checked_against_the_lessons_constants_not_the_widgets():
     clip.lr.value = 0.01
     clip.train_button.click()
     assert clip.message.kind == "error" and "training c: expected a number from 0.01 to 100" in clip.message.text
+
+
+def test_the_training_view_draws_chance_and_the_learned_bar_it_judges_by():
+    """'learned' is judged against chance: both lines are on the loss chart, at the values the verdict uses."""
+    from rnnviz.lessonmath.taming import chance_loss, learned_below
+    from rnnviz.viz.svg import marks
+    from rnnviz.widgets.taming import ClippingApp
+
+    app = ClippingApp(steps=20)
+    app.train()
+    view = app.training_view.value
+    np.testing.assert_allclose(marks(view, "chance"), [math.log(4)], rtol=1e-12)
+    np.testing.assert_allclose(marks(view, "learned"), [0.5 * math.log(4)], rtol=1e-12)
+    assert chance_loss(4) == math.log(4) and learned_below(4) == 0.5 * math.log(4)
+    assert "chance (guessing) 1.39" in view

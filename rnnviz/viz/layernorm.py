@@ -175,14 +175,20 @@ DASHES = {"vanilla": DASH, "layernorm": None}
 
 
 def _log_panel(title: str, name: str, series: dict[str, np.ndarray], tip: str, y_title: str, note: str = "", *,
-               x_title: str = "time-stamp t", width: int = SEQ_W, pad: float = 0.3, r: float = 2.5) -> str:
+               x_title: str = "time-stamp t", width: int = SEQ_W, pad: float = 0.3, r: float = 2.5,
+               chance: float | None = None) -> str:
     """One log-axis panel: a curve per network of ``series`` (kind -> values at t = 1, 2, ...), group
-    ``{name}_{kind}``, and a note on the values a log axis cannot show."""
+    ``{name}_{kind}``, and a note on the values a log axis cannot show. ``chance``: a reference line (group
+    ``chance``) at the loss of guessing."""
     T = max(np.size(v) for v in series.values())
     arrays = {kind: np.asarray(v, dtype=float) for kind, v in series.items()}
-    c = Chart(width, SEQ_H, (0.5, T + 0.5), log_range(*[for_log_axis(v) for v in arrays.values()], pad=pad),
+    refs = [chance] if chance is not None else []
+    c = Chart(width, SEQ_H, (0.5, T + 0.5), log_range(*[for_log_axis(v) for v in arrays.values()], refs, pad=pad),
               y_log=True, left=58, bottom=40)
     c.y_grid().x_grid(time_ticks(T))
+    if chance is not None:
+        c.hline(chance, label=f"chance (guessing) {fmt(chance, 3)}", colour=GREY, dash=DOT, name="chance",
+                tip=f"the loss of guessing every symbol at random: {fmt(chance, 4)}", anchor="start")
     missing = ""
     for kind, values in arrays.items():
         _curve(c, f"{name}_{kind}", np.arange(1, values.size + 1), values, CELL_COLOURS[kind], tip, r=r,
@@ -219,14 +225,14 @@ def sequence_html(vanilla: SequenceTrace, layernorm: SequenceTrace) -> str:
 
 
 # =========================================================================== training
-def training_html(vanilla, layernorm) -> str:
+def training_html(vanilla, layernorm, *, chance: float | None = None) -> str:
     """The loss and the gradient norm of every training step of both networks, log axes.
 
     ``vanilla`` / ``layernorm``: a :class:`~rnnviz.core.train.TrainResult` (or anything with ``losses`` and
     ``grad_norms``, arrays over the steps taken), or None (not trained yet). With neither, a view marked empty
     (``data-empty="1"``) says how to train. Groups read back by :func:`rnnviz.viz.svg.marks`, one value per step
     (those a log axis cannot show have no mark): ``loss_vanilla``, ``loss_layernorm``, ``gnorm_vanilla``,
-    ``gnorm_layernorm``.
+    ``gnorm_layernorm``. ``chance``: the loss of guessing, a reference line (group ``chance``) on the loss panel.
     """
     runs = {kind: r for kind, r in (("vanilla", vanilla), ("layernorm", layernorm)) if r is not None and len(r.losses)}
     if not runs:
@@ -235,7 +241,8 @@ def training_html(vanilla, layernorm) -> str:
                 "draw them.</div>")
     keys = legend([(LABELS[kind], CELL_COLOURS[kind], "dash" if DASHES[kind] else "line") for kind in runs])
     panels = [_log_panel(title, name, {kind: getattr(r, field) for kind, r in runs.items()}, tip, tip, keys,
-                         x_title="training step", width=SEQ_W + 60, pad=0.2, r=1.6)
+                         x_title="training step", width=SEQ_W + 60, pad=0.2, r=1.6,
+                         chance=chance if name == "loss" else None)
               for field, name, title, tip in (("losses", "loss", "loss of each step (log scale)", "loss"),
                                               ("grad_norms", "gnorm", "gradient norm ‖g‖ of each step (log scale)",
                                                "‖g‖"))]

@@ -32,7 +32,7 @@ import numpy as np
 from ..lessonmath.taming import kept_by_truncation
 from .gradients import log_flow
 from .svg import (
-    BLUE, DASH, DOT, GREEN, GREY, MISSING, MUTED, ORANGE, PANEL_CSS, SEQUENTIAL, VEIL, VERMILLION, VIEW_CLASS, WHITE, Chart,
+    BLUE, DASH, DASHDOT, DOT, GREEN, GREY, MISSING, MUTED, ORANGE, PANEL_CSS, SEQUENTIAL, VEIL, VERMILLION, VIEW_CLASS, WHITE, Chart,
     colourbar, esc, fmt, heatmap_chart, legend, log_range, narrow, nice_ticks, panel, view,
 )
 
@@ -278,7 +278,8 @@ def _sample(n: int) -> np.ndarray:
     return np.unique(np.r_[np.arange(0, n, stride), n - 1]).astype(int) if n else np.zeros(0, dtype=int)
 
 
-def training_html(plain, clipped, *, kind: str, threshold: float, steps: int, running: bool = False) -> str:
+def training_html(plain, clipped, *, kind: str, threshold: float, steps: int, running: bool = False,
+                  chance: float | None = None, learned: float | None = None) -> str:
     """2a: the loss of every step of the run without clipping (``plain``) and with it (``clipped``), log scale;
     2b: the gradient norm before clipping of every step, log scale, with the threshold when the run clips by norm.
 
@@ -287,7 +288,9 @@ def training_html(plain, clipped, *, kind: str, threshold: float, steps: int, ru
     trained yet). ``steps``: the length of a full run (the x axis). ``running``: drawn during training.
     Groups: ``loss_plain``, ``loss_clipped``, ``norm_plain``, ``norm_clipped`` (hover marks, data-x = step),
     ``blowup`` (an x per run that became inf/NaN, data-v = the steps it took), ``max_norm`` (the threshold of a run
-    clipped by norm). ``kind``: how the clipped run clips, one of :data:`CLIP_COLORS`.
+    clipped by norm). ``kind``: how the clipped run clips, one of :data:`CLIP_COLORS`. ``chance``: the loss of
+    guessing (group ``chance``), ``learned``: the loss below which a run counts as learned (group ``learned``),
+    both drawn as reference lines on the loss panel.
     """
     if kind not in CLIP_COLORS:
         raise ValueError(f"clipping: expected one of {', '.join(map(repr, CLIP_COLORS))}, got {kind!r}")
@@ -301,7 +304,8 @@ def training_html(plain, clipped, *, kind: str, threshold: float, steps: int, ru
     label = {"plain": "without clipping", "clipped": f"with {CLIP_WORDS[kind]} (c = {threshold:g})"}
     max_norm = kind == "norm" and clipped is not None
     # the axes hold every finite value, however far a run blew up (values off them would be lost to the student)
-    loss_range = log_range(*[r.losses for r in runs.values()], pad=0.3)
+    refs = [v for v in (chance, learned) if v is not None]
+    loss_range = log_range(*[r.losses for r in runs.values()], refs, pad=0.3)
     norm_range = log_range(*[r.grad_norms for r in runs.values()], [threshold] if max_norm else [], pad=0.3)
     x_max = max([steps] + [len(r.losses) for r in runs.values()])
     panels = []
@@ -309,6 +313,12 @@ def training_html(plain, clipped, *, kind: str, threshold: float, steps: int, ru
                              ("norm", norm_range, "2b. gradient norm ‖g‖ before clipping (log scale)")):
         ch = Chart(TRAIN_W, 300, (0, x_max + 1), rng, left=60, right=16, top=14, bottom=42, y_log=True)
         ch.y_grid().x_grid(nice_ticks(0, x_max, 6))
+        if what == "loss" and chance is not None:
+            ch.hline(chance, label=f"chance (guessing) {fmt(chance, 3)}", colour=GREY, dash=DOT, name="chance",
+                     tip=f"the loss of guessing every symbol at random: {fmt(chance, 4)}", anchor="start")
+        if what == "loss" and learned is not None:
+            ch.hline(learned, label=f"learned: below {fmt(learned, 3)}", colour=GREY, dash=DASHDOT, name="learned",
+                     tip=f"a run has learned when its final loss is below {fmt(learned, 4)}", anchor="start")
         if what == "norm" and max_norm:
             ch.hline(threshold, colour=GREY, dash=DOT, name="max_norm",
                      tip=f"the threshold c of the run clipped by norm: {threshold:g}")

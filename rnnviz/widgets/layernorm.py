@@ -235,7 +235,7 @@ class LayerNormTrainingApp(LessonApp):
     def train(self) -> None:
         result = train_both(self.setup, self._radius(), self._lr())
         self.runs = dict(result.runs)
-        self.training_view.value = training_html(self.runs["vanilla"], self.runs["layernorm"])
+        self.training_view.value = training_html(self.runs["vanilla"], self.runs["layernorm"], chance=self.setup.chance)
         v, ln = self.runs["vanilla"], self.runs["layernorm"]
         self.training_summary.value = (
             f"Final loss (mean of the last 10 steps): vanilla <b>{result.final['vanilla']:.3g}</b>, layer norm "

@@ -289,7 +289,9 @@ class ClippingApp(LessonApp):
 
         def draw(running: bool) -> None:
             self.training_view.value = training_html(self.runs["plain"], self.runs["clipped"], kind=kind, threshold=c,
-                                                     steps=self.steps, running=running)
+                                                     steps=self.steps, running=running,
+                                                     chance=chance_loss(self.setup.symbols),
+                                                     learned=learned_below(self.setup.symbols))
 
         for name, clip in (("plain", None), ("clipped", (kind, c))):
             def on_step(records, base=offset[name], name=name, clip=clip):
