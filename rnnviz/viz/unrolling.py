@@ -1,16 +1,12 @@
 """The folded and the unrolled recurrent network, drawn as one SVG (lesson 3).
 
 Pure functions over the graph description of :mod:`rnnviz.core.graph`: :func:`unrolling_svg`
-returns the whole picture as HTML (an SVG drawn on a :class:`rnnviz.viz.svg.Canvas`, in a scroll box,
-and its legend), which the app shows in an ``ipywidgets.HTML``. :func:`positions`, :func:`edge_path`, :func:`labelled_edges`
+returns the whole picture as HTML (an SVG drawn on a :class:`rnnviz.viz.svg.Canvas`, which scales
+down with its box, and its legend), which the app shows in an ``ipywidgets.HTML`` and replaces whole
+on every change. :func:`positions`, :func:`edge_path`, :func:`labelled_edges`, :func:`column_width`
 and :func:`node_colours` are the geometry and the colouring, kept separate so they can be
-tested without a picture.
-
-Why SVG and not plotly: plotly's widget redraws a *whole* figure on every update (a full
-``layoutReplot``; this picture as a plotly figure took 48-63 ms per move of T in a bare page and
-about twice that in the Voila page, measured 2026-11-26, see :mod:`rnnviz.viz.live`). The browser
-swaps an HTML widget's SVG in a few milliseconds. Hovering a node or an edge shows what it is
-(an SVG title); a node is selected with the app's "select" list, not by clicking.
+tested without a picture. Hovering a node or an edge shows what it is (an SVG title); a node is
+selected with the app's "select" list, not by clicking.
 
 Edges are drawn in the colour of their *role* (W_xh, W_hh, W_hy): every copy of a shared
 matrix looks the same. An arrowhead (an SVG marker) part-way along each edge shows its
@@ -20,7 +16,8 @@ Conventions the tests and the browser tests rely on: the root has the class ``rn
 (:data:`rnnviz.viz.svg.VIEW_CLASS`); the markup is well-formed XML (``xml.etree`` reads it back);
 every node is a group with ``data-node`` (its name) and ``data-v`` (its time-stamp t, 0 in the
 folded picture) holding a circle; every edge is a path with ``data-src``, ``data-dst``,
-``data-role`` and, on a highlighted path, ``data-hot="1"``; the two panels are the groups
+``data-role``, ``data-label`` (the matrix it is drawn as, "W_hy^f") and, on a highlighted path,
+``data-hot="1"``; the two panels are the groups
 ``data-name="folded"`` and ``data-name="unrolled"``. Text from the student (the words)
 is escaped.
 """
