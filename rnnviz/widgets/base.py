@@ -428,9 +428,7 @@ class TimeStepper(W.HBox):
         self.forward.on_click(lambda _: self.step(+1))
         self.play.observe(self._on_play, names="value")
         self._timer: asyncio.TimerHandle | None = None
-        children = [self.slider, self.back, self.forward, self.play] if direction > 0 else \
-            [self.slider, self.forward, self.back, self.play]
-        super().__init__(children)
+        super().__init__([self.slider, self.back, self.forward, self.play])  # t-1 left of t+1, whichever way play goes
         self.add_class("rnnviz-stepper")
 
     @property
