@@ -15,6 +15,8 @@ notebook's kernel pool is filled, then for each page (the index and the lessons 
   shows its step as an HTML table: the first redraw alone would not time it);
 * **bytes** per session: HTTP bytes received (CDP ``encodedDataLength``, headers included)
   plus websocket frames received, cold and warm;
+* **explored views** (a page with a "Draw trajectory" button): ``--moves`` draws, two sentences in turn,
+  from the click to the figure showing the new sentence, median and p95;
 * **RSS** (``/proc``): the server process, and the kernel of the page just visited (found by
   the kernel id in the page's websocket URL, matched to ``ipykernel_launcher -f kernel-<id>.json``
   among the server's descendants); its peak (``VmHWM``) too.
@@ -362,6 +364,35 @@ def interaction(page, moves: int, timeout_ms: int = 10_000, slider: int = 0) -> 
     return {"moves": moves, "latencies_ms": lat, "all_views_ms": allv, "missed": missed, "diagnosis": diag[:3]}
 
 
+#: an explored view (lesson 2's trajectory): its sentence box, its button, and the labels its plotly figure draws
+EXPLORE_SENTENCES = ("the cat sat on the mat", "Down the hole")
+EXPLORE_LABELS_JS = """() => { const el = document.querySelector('.rnnviz-app .js-plotly-plot');
+    return el && el.data && el.data[0] ? Array.from(el.data[0].text || []).length : null; }"""
+
+
+def explore(page, draws: int, timeout_ms: int = 10_000) -> list[float]:
+    """On a page with an explored view: type a sentence and press its button ``draws`` times (two sentences in turn);
+    milliseconds from the click to the figure showing the new sentence (its number of points), browser-side."""
+    button = page.locator(".rnnviz-app button", has_text="Draw trajectory")
+    if button.count() == 0:
+        return []
+    box = page.locator(".rnnviz-app:has(.js-plotly-plot) .widget-text input").first
+    times = []
+    for k in range(draws):
+        text = EXPLORE_SENTENCES[k % 2]
+        box.fill(text)
+        page.wait_for_timeout(300)  # the typed text reaches the kernel before the click (as a student's would)
+        t0 = page.evaluate("() => performance.now()")
+        button.first.click()
+        try:
+            page.wait_for_function(f"() => ({EXPLORE_LABELS_JS})() === {len(text)}", timeout=timeout_ms, polling=10)
+            times.append(page.evaluate("() => performance.now()") - t0)
+        except Exception:  # noqa: BLE001  (a draw that never shows counts as missing)
+            pass
+        page.wait_for_timeout(400)  # the button drops clicks within 0.3 s of its last draw
+    return times
+
+
 def pct(xs, q):
     if not xs:
         return float("nan")
@@ -385,6 +416,10 @@ def bench_page(app: App, browser, notebook: str, moves: int, slider: int = 0) ->
         res["latency_p95_ms"] = pct(inter["latencies_ms"], 95) if inter["latencies_ms"] else None
         res["all_views_ms"] = [round(x, 1) for x in inter["all_views_ms"]]
         res["all_views_p95_ms"] = pct(inter["all_views_ms"], 95) if inter["all_views_ms"] else None
+        drawn = explore(page, moves)
+        if drawn:  # an explored view: click to redrawn, and how many draws never showed
+            res["explore_draw_ms"] = [round(x, 1) for x in drawn]
+            res["explore_missed"] = moves - len(drawn)
         res["bytes_cold"] = cold.total()
         res["bytes_cold_http"], res["bytes_cold_ws"] = cold.http, cold.ws
         res["largest_cold"] = [(re.sub(r"^https?://[^/]+", "", u), b) for u, b in cold.largest()]
@@ -488,6 +523,11 @@ def main(argv=None) -> int:
     load1 = loadavg()
     print()
     print(table(rows))
+    for r in rows:
+        if r.get("explore_draw_ms"):
+            d = r["explore_draw_ms"]
+            print(f"{r['page']}: explored view, button to redrawn {statistics.median(d):.0f} ms median, "
+                  f"{pct(d, 95):.0f} ms p95 over {len(d)} draws ({r['explore_missed']} never shown)")
     print(f"\ngoals: page interactive < {GOAL_READY_S:.0f} s (cold), interaction p95 < {GOAL_P95_MS:.0f} ms, "
           f"kernel < {GOAL_KERNEL_MB:.0f} MB RSS.  MB = 10^6 bytes received (HTTP incl. headers + websocket frames).")
     print(f"server at the end: {end['server_mb']:.0f} MB RSS, {end['kernels']} kernels {end['kernels_mb']:.0f} MB")

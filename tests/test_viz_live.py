@@ -140,30 +140,30 @@ def test_explore_figure_each_message_carries_the_whole_figure():
     """The browser may apply only the last message it got (or a view may be created later): it draws the current figure."""
     figs = [go.Figure(go.Scatter3d(x=[k, 1], y=[2, k], z=[0, 1], text=[f"a{k}", "b"])) for k in range(3)]
     fig = ExploreFigure(figs[0])
-    assert fig.get_state()["_state_id"] == fig.state.model_id  # the browser finds the figure's model by its id
-    created_from = deepcopy(fig.state.get_state())  # what a view created now starts from
-    sent, own = _recording(fig.state), _recording(fig)
+    assert fig.plot.get_state()["_state_id"] == fig.model_id  # the plot finds the figure on its box by the box's id
+    created_from = deepcopy(fig.get_state())  # what a view created now starts from
+    sent, plot = _recording(fig), _recording(fig.plot)
     for f in figs[1:]:
         fig.show(f)
     updates = [m["state"] for m in sent if m["method"] == "update" and "figure" in m["state"]]
-    assert len(updates) == 2 and fig.draws == 3 and not own  # the anywidget model itself gets no message
+    assert len(updates) == 2 and fig.draws == 3 and not plot  # the anywidget model itself gets no message
     assert all(u["figure"] for u in updates), "the figure is never reset (a reset read by a busy browser loses the update)"
     browser = {**created_from, **updates[-1]}  # a browser that saw only the last message
     assert browser["figure"] == fig.figure == figure_json(figs[-1])
-    assert fig.state.get_state()["figure"] == figure_json(figs[-1])  # a view created later starts current
+    assert fig.get_state()["figure"] == figure_json(figs[-1])  # a view created later starts current: no sync step
     assert fig.data[0]["text"] == ["a2", "b"] and fig.data[0]["type"] == "scatter3d"
-    assert fig.state._model_module == "@jupyter-widgets/base"  # a core model: not gated by anywidget's 2 s
+    assert fig._model_module == "@jupyter-widgets/controls"  # a core model (a Box): not gated by anywidget's 2 s
 
 
 def test_explore_figure_module_is_tiny_and_plotly_js_travels_apart(monkeypatch):
     """anywidget gives a model 2 s to import its module and initialise: the module must be small and import nothing."""
     assert len(EXPLORE_ESM) < 4000 and "import" not in EXPLORE_ESM and "initialize" not in EXPLORE_ESM
     monkeypatch.delenv(STATIC_ENV, raising=False)
-    inline = ExploreFigure()
+    inline = ExploreFigure().plot
     assert inline._esm == EXPLORE_ESM and inline._plotly_url == ""
     assert inline._plotly_js == plotly_js() and "window.Plotly" in inline._plotly_js  # JupyterLab: plotly.js in the state
     monkeypatch.setenv(STATIC_ENV, "1")
-    served = ExploreFigure()
+    served = ExploreFigure().plot
     assert served._plotly_js == "" and served._plotly_url == f"static/{PLOTLY_JS_NAME}"  # the app: a cached file
     assert len(json.dumps(served.get_state())) < 10_000
 
@@ -187,7 +187,7 @@ _NODE_DRIVER = textwrap.dedent("""
         set(fig, fire = true) { this.attrs = { figure: fig }; if (fire) (on["change:figure"] || []).forEach(f => f()); } };
       const model = { get: k => ({ _state_id: id, _plotly_url: "static/p.js", _plotly_js: "" })[k] };
       const host = { getModel: async ref => { if (ref !== "anywidget:" + id) throw new Error("bad ref " + ref); return state; } };
-      return { model, state, host };
+      return { model, box: state, host };
     }
     const drawn = [];
     const plotly = { react: (div, data) => { drawn.push(data[0].y[0]); return new Promise(r => setTimeout(r, 30)); },
@@ -202,9 +202,9 @@ _NODE_DRIVER = textwrap.dedent("""
     appended[0].onload();
     await Promise.all([ra, rb]);
     // three changes while the first is drawn, one of them without its own change event: the last figure is drawn
-    a.state.set({ data: [{ y: [2] }], layout: {} });
-    a.state.set({ data: [{ y: [3] }], layout: {} }, false);
-    a.state.set({ data: [{ y: [4] }], layout: {} });
+    a.box.set({ data: [{ y: [2] }], layout: {} });
+    a.box.set({ data: [{ y: [3] }], layout: {} }, false);
+    a.box.set({ data: [{ y: [4] }], layout: {} });
     await new Promise(r => setTimeout(r, 300));
     out.drawn = drawn;
     console.log(JSON.stringify(out));

@@ -1,7 +1,7 @@
 """Plotly figures in a lesson app: :class:`ExploreFigure` for explored views, and the older :class:`LiveFigure`.
 
-**ExploreFigure** (an ``anywidget``) shows one plotly figure, held whole as JSON in one synced trait
-of a companion core ipywidgets model (:class:`FigureState`, ``fig.state.figure``). An app replaces it
+**ExploreFigure** (a core ipywidgets box around an ``anywidget`` that draws) shows one plotly figure,
+held whole as JSON in one synced trait of the box (``fig.figure``). An app replaces it
 when the student asks for a new one (:meth:`ExploreFigure.show`, on a button or Enter), never on every
 tick of a slider. Its browser side (:data:`EXPLORE_ESM`) draws the current figure with ``Plotly.react``
 when the view is created and on every change, coalescing changes that arrive while it draws:
@@ -15,8 +15,8 @@ when the view is created and on every change, coalescing changes that arrive whi
   that model stays as first drawn. The timer and the module's import both wait for the page's busy
   main thread, so even a tiny module can lose that race on a slow machine. Hence: the module is a few
   lines with no ``initialize`` and no import (a plotly ``FigureWidget``'s is the 5 MB plotly.js
-  bundle), and the figure's updates go to :class:`FigureState`, a core model that anywidget does not
-  gate (``host.getModel`` in the view). plotly.js is loaded by ``render``, once per page
+  bundle), and the figure's updates go to the box, a core model that anywidget does not gate
+  (``host.getModel`` in the view). plotly.js is loaded by ``render``, once per page
   (``window.Plotly``, or the promise ``window.rnnvizPlotly`` if the page started it), from the classroom
   app's static files (``_plotly_url``) or, elsewhere (JupyterLab), from the widget's state (``_plotly_js``).
 
@@ -46,8 +46,7 @@ import plotly.io as pio
 import traitlets as t
 from plotly.basedatatypes import BaseFigure, Undefined
 
-__all__ = ["EXPLORE_ESM", "PLOTLY_JS_NAME", "STATIC_ENV", "ExploreFigure", "FigureState", "LiveFigure", "figure_json",
-           "plotly_js"]
+__all__ = ["EXPLORE_ESM", "PLOTLY_JS_NAME", "STATIC_ENV", "ExploreFigure", "LiveFigure", "figure_json", "plotly_js"]
 
 #: Set in the environment by the classroom app (rnnviz.app): figures load plotly.js from its static files.
 STATIC_ENV = "RNNVIZ_PLOTLY_STATIC"
@@ -57,7 +56,7 @@ PLOTLY_JS_NAME = "rnnviz-plotly.min.js"
 EXPLORE_CLASS = "rnnviz-explore"
 
 #: The browser side of an ExploreFigure: nothing runs at import or initialisation; the figure is read from the
-#: FigureState model whose id is ``_state_id`` (see the module doc).
+#: box whose model id is ``_state_id`` (see the module doc).
 EXPLORE_ESM = r"""
 function loadPlotly(model) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
@@ -127,20 +126,8 @@ def figure_json(figure: go.Figure | dict) -> dict:
     return json.loads(pio.to_json(fig, validate=False, engine="json"))
 
 
-class FigureState(W.Widget):
-    """The figure an :class:`ExploreFigure` draws, as JSON: a core ipywidgets model with no view of its own."""
-
-    figure = t.Dict().tag(sync=True)
-
-
-class ExploreFigure(anywidget.AnyWidget):
-    """One plotly figure a student explores (rotates, zooms); replaced whole by :meth:`show`.
-
-    ``ExploreFigure(go.Figure(...))``; ``fig.show(new_figure)`` sends the new figure in one message.
-    ``fig.figure`` is the figure the browser draws (``fig.data``: its traces, ``fig.plot_layout``: its layout);
-    it is held by ``fig.state`` (:class:`FigureState`), whose updates the browser applies even when anywidget
-    has given up on this widget's own model.
-    """
+class _Plot(anywidget.AnyWidget):
+    """The browser side of an :class:`ExploreFigure`: draws the figure the box named by ``_state_id`` holds."""
 
     _esm = EXPLORE_ESM
     _css = f".{EXPLORE_CLASS} {{ width: 100%; min-width: 0; }}"
@@ -148,28 +135,38 @@ class ExploreFigure(anywidget.AnyWidget):
     _plotly_url = t.Unicode("").tag(sync=True)
     _plotly_js = t.Unicode("").tag(sync=True)
 
+
+class ExploreFigure(W.Box):
+    """One plotly figure a student explores (rotates, zooms); replaced whole by :meth:`show`.
+
+    ``ExploreFigure(go.Figure(...))``; ``fig.show(new_figure)`` sends the new figure in one message.
+    ``fig.figure`` is the figure the browser draws (``fig.data``: its traces, ``fig.plot_layout``: its layout).
+    The box is a core ipywidgets model, so the browser applies its updates (the figure, its classes) even when
+    anywidget has given up on the model of the plot inside it (``fig.plot``, which only draws).
+    """
+
+    figure = t.Dict().tag(sync=True)
+
     def __init__(self, figure: go.Figure | dict | None = None, **kwargs):
-        self.state = FigureState()  # opened first: its model exists when the figure's view asks for it
-        super().__init__(_state_id=self.state.model_id, **kwargs)
-        if os.environ.get(STATIC_ENV) == "1":  # the classroom app serves plotly.js: the state stays small
-            self._plotly_url = f"static/{PLOTLY_JS_NAME}"
-        else:  # JupyterLab, a plain Voila: plotly.js travels once in the widget's state
-            self._plotly_js = plotly_js()
+        kwargs.setdefault("layout", W.Layout(width="100%"))
+        super().__init__(**kwargs)
+        self.add_class("rnnviz-explore-figure")
+        static = os.environ.get(STATIC_ENV) == "1"
+        # under the classroom app plotly.js is one cached file; elsewhere (JupyterLab) it travels in the state once
+        self.plot = _Plot(_state_id=self.model_id, _plotly_url=f"static/{PLOTLY_JS_NAME}" if static else "",
+                          _plotly_js="" if static else plotly_js())
+        self.children = (self.plot,)
         self.draws = 0
         if figure is not None:
             self.show(figure)
 
     def show(self, figure: go.Figure | dict) -> None:
         """Draw ``figure`` instead of the current one (one message carrying the whole figure)."""
-        self.state.figure = figure_json(figure)
+        self.figure = figure_json(figure)
         self.draws += 1
 
-    @property
-    def figure(self) -> dict:
-        return self.state.figure
-
     def close(self) -> None:
-        self.state.close()
+        self.plot.close()
         super().close()
 
     @property

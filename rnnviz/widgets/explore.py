@@ -52,8 +52,6 @@ class TrajectoryApp(LessonApp):
                                    layout=W.Layout(width="330px"))
         self.summary = W.HTML()
         self.figure = ExploreFigure()
-        # what is marked stale after bad text: a core box (anywidget's view ignores later changes of its classes)
-        self.figure_box = W.Box([self.figure], layout=W.Layout(width="100%"))
         self.drawn: str | None = None
         self.states: np.ndarray | None = None
         self.projection: Projection | None = None
@@ -69,7 +67,7 @@ class TrajectoryApp(LessonApp):
                     "says how much of the states' spread it shows."),
             self.control_bar(sentence_row, explained(self.examples, "puts an example into the box and draws it")),
             self.summary,
-            self.figure_box,
+            self.figure,
         ])
         self.sentence.on_msg(self._on_sentence_msg)  # Enter in the box sends {"event": "submit"}
         self.watch(self.sentence, self._check)
@@ -115,7 +113,7 @@ class TrajectoryApp(LessonApp):
 
     # ------------------------------------------------------------------ views (base.py counts LiveFigures only)
     def view_widgets(self) -> list[W.Widget]:
-        return [*super().view_widgets(), self.figure_box]
+        return [*super().view_widgets(), *(w for w in self.descendants() if isinstance(w, ExploreFigure))]
 
     def view_count(self) -> int:
         return sum(1 if isinstance(w, ExploreFigure) else count_views(w.value) if isinstance(w, W.HTML) else 0
