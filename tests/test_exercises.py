@@ -242,27 +242,3 @@ def test_a_web_check_is_reported_to_listeners(web):
         assert box.check().correct
     finally:
         ex.ON_CHECK.clear()
-
-
-# ---------------------------------------------------------------------------- lesson 5
-def test_lesson5_w_for_gradient_names_the_mistake(lab):
-    from rnnviz.exercises.vanishing import w_for_gradient as e
-
-    assert e.check(0.695).correct and e.check("0.6952").correct and e.check(-0.695).correct
-    fb = e.check(10 ** (-3 / 20))  # twenty factors instead of nineteen
-    assert fb.wrong == "exponent" and "19 steps" in fb.text
-    fb = e.check(1e-3)
-    assert fb.wrong == "w" and "not the weight" in fb.text
-    fb = e.check(0.9)
-    assert not fb.correct and "closer to 0" in fb.text and "10**(-3/19)" not in fb.text and "0.695" not in fb.text
-    assert "closer to 1" in e.check(0.5).text
-    assert "not a number" in e.check("zero point seven").text
-
-
-def test_lesson5_saturation(lab):
-    from rnnviz.exercises.vanishing import saturation as e
-
-    assert e.check("larger").correct
-    fb = e.check("smaller")
-    assert fb.wrong == "Phi'" and "Larger" not in fb.text
-    assert "one of" in e.check("bigger").text

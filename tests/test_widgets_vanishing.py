@@ -254,19 +254,3 @@ def test_the_flow_map_explains_its_grey_cells():
     app = SpectralRadiusApp()
     guide = app.children[1].value
     assert "Grey cells" in guide and "overflowed" in guide and "above the diagonal" in guide
-
-
-def test_lesson_math_matches_the_core():
-    from rnnviz.lessonmath.vanishing import SpectralSetup, one_unit, regime, spectral_state
-
-    u = one_unit(0.5, 1.0, 20, "identity")
-    assert u.ratio == pytest.approx(0.5 ** 19) and u.regime == "vanishing" and u.finite
-    assert u.mean_factor == pytest.approx(0.5)
-    assert one_unit(1.5, 0.0, 20, "identity").regime == "exploding"
-    assert regime(float("inf")) == "exploding" and regime(float("nan")) == "overflowed" and regime(1.0) == "roughly stable"
-    with pytest.raises(ValueError, match="activation"):
-        one_unit(0.5, 1.0, 20, "softsign")
-    setup = SpectralSetup.make(hidden_size=8, T=12, vocab=5)
-    st = spectral_state(setup, 0.5, 1.0, "identity")
-    assert st.flow.shape == (12, 12) and np.all(st.flow[np.triu_indices(12, 1)] == 0)
-    assert st.ratio == pytest.approx(st.grad_norms[0] / st.grad_norms[-1]) and st.bounds.vanishing_guaranteed
