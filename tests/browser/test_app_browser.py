@@ -212,16 +212,6 @@ def test_plotly_is_served_once_as_a_static_file(app_url):
 
 
 # ---------------------------------------------------------------------------- lesson 3
-UNROLL_SIZES_JS = """() => {
-    const box = document.querySelector('.rnnviz-unroll'), app = document.querySelector('.rnnviz-app');
-    const legend = box.querySelector('.rnnviz-unroll-legend').getBoundingClientRect();
-    return {box: [box.clientWidth, box.scrollWidth], app: [app.clientWidth, app.scrollWidth],
-            legend_right: legend.right, box_right: box.getBoundingClientRect().right,
-            svg: box.querySelector('svg').getBoundingClientRect().width,
-            nodes: box.querySelectorAll('g[data-name=unrolled] g[data-node]').length,
-            arrows: box.querySelectorAll('marker').length}; }"""
-
-
 def test_lesson_03_picture_fits_a_projector_at_the_largest_T_and_the_list_selects(app_url, page):
     """Lesson 3's picture (SVG in an HTML widget) at the largest T, in its widest architecture (2 layers,
     bidirectional), in a 1024 px window (a projector) and a 1400 px one: it fits the app box, scaled down, and
@@ -264,5 +254,71 @@ def test_lesson_03_picture_fits_a_projector_at_the_largest_T_and_the_list_select
             '.rnnviz-unroll g[data-name=unrolled] g[data-node="x_2"] circle');
             return c && c.getAttribute('fill') === colour; }""", arg=COLOURS["selected"], timeout=30_000)
         assert not page_errors(page)
+    finally:
+        page.set_viewport_size(size)
+
+# ---------------------------------------------------------------------------- a 1024 px projector
+PROJECTOR = (1024, 768)
+FIT_JS = """() => {
+    const cells = document.querySelector('#rendered_cells');
+    const out = {page: [cells.scrollWidth, cells.clientWidth], apps: [], views: [], boxes: []};
+    for (const app of document.querySelectorAll('.rnnviz-app')) {
+        const r = app.getBoundingClientRect();
+        out.apps.push([app.scrollWidth, app.clientWidth]);
+        for (const v of app.querySelectorAll('.rnnviz-view, .rnnviz-view svg, .rnnviz-view table, .js-plotly-plot'))
+            out.views.push([v.dataset.name || v.tagName, Math.round(v.getBoundingClientRect().right), Math.round(r.right)]);
+    }
+    for (const b of document.querySelectorAll('.rnnviz-exercise-box'))
+        out.boxes.push([b.scrollWidth, b.clientWidth]);
+    return out; }"""
+
+
+def _bar_stays_in_view(page):
+    """For each app with a control bar and a view: with the app's last view scrolled to the bottom of the screen,
+    where the bar is on the screen: (app index, top, bottom) in px."""
+    results = []
+    for i in range(page.locator(".rnnviz-app").count()):
+        app = page.locator(".rnnviz-app").nth(i)
+        if app.locator(".rnnviz-controls").count() == 0:
+            continue
+        views = app.locator(".rnnviz-view, .js-plotly-plot")
+        if views.count() == 0:
+            continue
+        views.last.evaluate("v => v.scrollIntoView({block: 'end'})")
+        page.wait_for_timeout(200)
+        bar = app.locator(".rnnviz-controls").first.bounding_box()
+        results.append((i, round(bar["y"]), round(bar["y"] + bar["height"])))
+    return results
+
+
+@pytest.mark.parametrize("notebook", PAGES[1:])
+def test_each_lesson_fits_a_1024_px_projector_with_its_controls_in_view(app_url, page, notebook):
+    lesson = next(ls for ls in LESSONS if ls.notebook == notebook)
+    size = page.viewport_size
+    page.set_viewport_size({"width": PROJECTOR[0], "height": PROJECTOR[1]})
+    try:
+        _load(page, f"{app_url}/voila/render/{notebook}")
+        fit = page.evaluate(FIT_JS)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{notebook[:-6]}-1024.png"))
+        assert fit["page"][0] <= fit["page"][1] + 1, f"{notebook}: the page scrolls sideways at 1024 px: {fit['page']}"
+        for sw, cw in fit["apps"] + fit["boxes"]:
+            assert sw <= cw + 1, f"{notebook}: an app or exercise box scrolls sideways ({sw} > {cw} px)"
+        for name, right, app_right in fit["views"]:
+            assert right <= app_right + 1, f"{notebook}: view {name} is cut off ({right} > {app_right} px)"
+        for i, top, bottom in _bar_stays_in_view(page):
+            assert -1 <= top and bottom <= PROJECTOR[1] + 1, f"{notebook}: app {i}'s control bar left the screen " \
+                f"({top}..{bottom} px) with the app's last view in sight"
+            assert bottom - top <= PROJECTOR[1] / 2, f"{notebook}: app {i}'s control bar covers half the screen"
+        # exercises: one answer box each, nothing checked, no answer given away before the student acts
+        boxes = page.locator(".rnnviz-exercise-box")
+        assert boxes.count() == len(lesson.exercises()), f"{notebook}: {boxes.count()} answer boxes"
+        text = page.inner_text("#rendered_cells")
+        for said in ("not yet:", "correct:", "no answer yet", "solution:", "hint:"):
+            assert said not in text, f"{notebook} shows {said!r} before the student answered"
+        if boxes.count():
+            boxes.first.locator("button", has_text="Hint").click()
+            page.wait_for_function("() => document.querySelector('.rnnviz-exercise-box').innerText.includes('hint:')",
+                                   timeout=30_000)
     finally:
         page.set_viewport_size(size)
