@@ -28,6 +28,11 @@ the lessons assigned round-robin, with one of two clients:
   and voila.js gave up on a chunk after webpack's 120 s ("Loading chunk N failed"): the page never
   opened its kernel's websocket (benchmarks/README.md, 2026-11-26 16:00-16:55).
 
+``--lessons 02`` opens only lesson 2 (any lessons, round-robin); ``--throttle N`` slows every browser page's
+scripts N times (CDP CPU throttling: a slow laptop). On a page with an explored view (a "Draw trajectory"
+button and its plotly figure), each browser session then types a new sentence, presses the button and
+waits up to 60 s for the figure to show it: an update lost in the browser is reported per page.
+
 Reported: how many succeeded (and why any failed), time to ready median / p95 / max, and the resident
 memory (``/proc`` RSS) of the server and its kernels, sampled every second, at the peak. Then every
 page is closed (its websocket goes away) and the number of kernels and their memory is polled until
@@ -40,7 +45,8 @@ script stops by itself. The machine may be shared: the load average is printed. 
 shared machine, run it under the benchmark lock (``flock /tmp/rnnviz-bench.lock python ...``).
 
     python benchmarks/load_class.py [--sessions 30] [--client ws|browser] [--pool-size 1] [--cull-after 180]
-                                    [--browsers 3] [--browser-priority idle|normal] [--json out.json]
+                                    [--browsers 3] [--browser-priority idle|normal] [--lessons 02 ...]
+                                    [--throttle N] [--json out.json]
 
 ``--cull-after`` must exceed the slowest page load, or the kernels of pages still loading are culled
 (with 20, all 30 sessions were lost: benchmarks/README.md); the app refuses less than 60 s.

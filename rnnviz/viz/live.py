@@ -79,10 +79,10 @@ async function render({ model, el, host }) {
   el.classList.add("@CLASS@");
   const plot = document.createElement("div");
   el.appendChild(plot);
-  let Plotly, state;
-  try {  // the figure lives on a core ipywidgets model: its updates do not wait for this model's initialisation
+  let Plotly, box;
+  try {  // the figure lives on the box, a core model: its updates do not wait for this model's initialisation
     const id = model.get("_state_id");
-    [Plotly, state] = await Promise.all([loadPlotly(model),
+    [Plotly, box] = await Promise.all([loadPlotly(model),
       host ? host.getModel("anywidget:" + id) : model.widget_manager.get_model(id)]);
   } catch (err) {
     plot.textContent = "The figure could not be drawn: " + err.message;
@@ -95,19 +95,19 @@ async function render({ model, el, host }) {
     try {
       do {
         again = false;
-        const fig = JSON.parse(JSON.stringify(state.get("figure") || {}));
+        const fig = JSON.parse(JSON.stringify(box.get("figure") || {}));
         draws += 1;  // new trace ids: plotly.js rebuilds the traces (a reused 3D trace kept its old text scale)
         (fig.data || []).forEach((trace, k) => { trace.uid = "rnnviz-" + draws + "-" + k; });
         if (!gone) await Plotly.react(plot, fig.data || [], fig.layout || {}, { responsive: true, displaylogo: false });
       } while (again && !gone);
     } finally { busy = false; }
   };
-  state.on("change:figure", draw);
+  box.on("change:figure", draw);
   const resized = typeof ResizeObserver === "undefined" ? null
     : new ResizeObserver(() => { if (!gone && plot.data) Plotly.Plots.resize(plot); });
   if (resized) resized.observe(el);
   await draw();
-  return () => { gone = true; state.off("change:figure", draw); if (resized) resized.disconnect(); Plotly.purge(plot); };
+  return () => { gone = true; box.off("change:figure", draw); if (resized) resized.disconnect(); Plotly.purge(plot); };
 }
 
 export default { render };
