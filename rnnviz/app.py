@@ -10,7 +10,7 @@
   waits for it; refills run :data:`REFILL_CONCURRENCY` at a time, those a page waits for first (see
   :func:`_hook_pool_handouts`);
 * plotly.js (``plotly.min.js``, 4.8 MB) served once as a cacheable static file for the explored views
-  (:class:`rnnviz.viz.live.ExploreFigure`, which loads it when it first draws), instead of inside
+  (:class:`rnnviz.widgets.explore.ExploreFigure`, which loads it when it first draws), instead of inside
   every figure's widget state; likewise plotly's 5 MB widget bundle for a ``FigureWidget``
   (:data:`PLOTLY_LOADER`);
 * an executor timeout, so a notebook that hangs becomes an error page;

@@ -1,9 +1,15 @@
 """Explored views: the PCA of a sentence's states (lesson math), its 3D figure, and lesson 2's TrajectoryApp."""
 
+import json
+from copy import deepcopy
+
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 
 from rnnviz.lessonmath.projection import principal_components
+from rnnviz.viz.live import EXPLORE_ESM, PLOTLY_JS_NAME, STATIC_ENV, figure_json, plotly_js
+from rnnviz.widgets.explore import ExploreFigure
 
 
 def _states(T=12, p=6, seed=0):
@@ -71,6 +77,45 @@ def test_fewer_directions_than_components_give_zero_coordinates():
 def test_bad_states_are_refused_with_a_reason(states, k, match):
     with pytest.raises(ValueError, match=match):
         principal_components(states, k)
+
+
+# ------------------------------------------------------------------------------------------ the figure widget
+def _recording(fig):
+    """Record every message the kernel sends to the browser's model of ``fig``."""
+    sent = []
+    fig._send = lambda msg, buffers=None: sent.append(deepcopy(msg))
+    return sent
+
+
+def test_explore_figure_each_message_carries_the_whole_figure():
+    """The browser may apply only the last message it got (or a view may be created later): it draws the current figure."""
+    figs = [go.Figure(go.Scatter3d(x=[k, 1], y=[2, k], z=[0, 1], text=[f"a{k}", "b"])) for k in range(3)]
+    fig = ExploreFigure(figs[0])
+    assert fig.plot.get_state()["_state_id"] == fig.model_id  # the plot finds the figure on its box by the box's id
+    created_from = deepcopy(fig.get_state())  # what a view created now starts from
+    sent, plot = _recording(fig), _recording(fig.plot)
+    for f in figs[1:]:
+        fig.show(f)
+    updates = [m["state"] for m in sent if m["method"] == "update" and "figure" in m["state"]]
+    assert len(updates) == 2 and fig.draws == 3 and not plot  # the anywidget model itself gets no message
+    assert all(u["figure"] for u in updates), "the figure is never reset (a reset read by a busy browser loses the update)"
+    browser = {**created_from, **updates[-1]}  # a browser that saw only the last message
+    assert browser["figure"] == fig.figure == figure_json(figs[-1])
+    assert fig.get_state()["figure"] == figure_json(figs[-1])  # a view created later starts current: no sync step
+    assert fig.data[0]["text"] == ["a2", "b"] and fig.data[0]["type"] == "scatter3d"
+    assert fig._model_module == "@jupyter-widgets/controls"  # a core model (a Box): not gated by anywidget's 2 s
+
+
+def test_explore_figure_sends_plotly_js_apart_from_its_module(monkeypatch):
+    """The module stays tiny (anywidget's 2 s): plotly.js travels in the state (JupyterLab) or as the app's file."""
+    monkeypatch.delenv(STATIC_ENV, raising=False)
+    inline = ExploreFigure().plot
+    assert inline._esm == EXPLORE_ESM and inline._plotly_url == ""
+    assert inline._plotly_js == plotly_js() and "window.Plotly" in inline._plotly_js  # JupyterLab: plotly.js in the state
+    monkeypatch.setenv(STATIC_ENV, "1")
+    served = ExploreFigure().plot
+    assert served._plotly_js == "" and served._plotly_url == f"static/{PLOTLY_JS_NAME}"  # the app: a cached file
+    assert len(json.dumps(served.get_state())) < 10_000
 
 
 # ------------------------------------------------------------------------------------------ the figure

@@ -5,8 +5,17 @@ at once; a busy browser reads the reset). A LiveFigure sends cumulative messages
 These tests play the browser: start from the state a view was created from, apply *only the
 last* message the kernel sent, and compare with the figure the kernel holds. Every lesson app's
 figures are checked that way as its controls move in ``tests/test_lesson_views.py``.
+
+The browser side of explored views (``EXPLORE_ESM``) is run by Node with a fake page, model and Plotly: it
+loads nothing at import, loads plotly.js once per page, and ends on the latest figure when changes arrive
+while it draws. (The widget itself: ``tests/test_explore.py``.)
 """
 
+import json
+import os
+import shutil
+import subprocess
+import textwrap
 from copy import deepcopy
 
 import ipywidgets as W
@@ -15,7 +24,7 @@ import plotly.graph_objects as go
 import pytest
 from plotly.basedatatypes import BaseFigure, Undefined
 
-from rnnviz.viz.live import LiveFigure
+from rnnviz.viz.live import EXPLORE_ESM, LiveFigure, plotly_js
 
 
 def _set_path(obj, path, value):
@@ -119,53 +128,11 @@ def test_sync_state_only_while_no_view_is_live():
     assert fig.sync_state(force=True) and list(fig._widget_data[0]["y"]) == [3]
 
 
-# ------------------------------------------------------------------------------------------ ExploreFigure
-import json  # noqa: E402
-import os  # noqa: E402
-import shutil  # noqa: E402
-import subprocess  # noqa: E402
-import textwrap  # noqa: E402
-
-from rnnviz.viz.live import EXPLORE_ESM, PLOTLY_JS_NAME, STATIC_ENV, ExploreFigure, figure_json, plotly_js  # noqa: E402
-
-
-def _recording(fig):
-    """Record every message the kernel sends to the browser's model of ``fig``."""
-    sent = []
-    fig._send = lambda msg, buffers=None: sent.append(deepcopy(msg))
-    return sent
-
-
-def test_explore_figure_each_message_carries_the_whole_figure():
-    """The browser may apply only the last message it got (or a view may be created later): it draws the current figure."""
-    figs = [go.Figure(go.Scatter3d(x=[k, 1], y=[2, k], z=[0, 1], text=[f"a{k}", "b"])) for k in range(3)]
-    fig = ExploreFigure(figs[0])
-    assert fig.plot.get_state()["_state_id"] == fig.model_id  # the plot finds the figure on its box by the box's id
-    created_from = deepcopy(fig.get_state())  # what a view created now starts from
-    sent, plot = _recording(fig), _recording(fig.plot)
-    for f in figs[1:]:
-        fig.show(f)
-    updates = [m["state"] for m in sent if m["method"] == "update" and "figure" in m["state"]]
-    assert len(updates) == 2 and fig.draws == 3 and not plot  # the anywidget model itself gets no message
-    assert all(u["figure"] for u in updates), "the figure is never reset (a reset read by a busy browser loses the update)"
-    browser = {**created_from, **updates[-1]}  # a browser that saw only the last message
-    assert browser["figure"] == fig.figure == figure_json(figs[-1])
-    assert fig.get_state()["figure"] == figure_json(figs[-1])  # a view created later starts current: no sync step
-    assert fig.data[0]["text"] == ["a2", "b"] and fig.data[0]["type"] == "scatter3d"
-    assert fig._model_module == "@jupyter-widgets/controls"  # a core model (a Box): not gated by anywidget's 2 s
-
-
-def test_explore_figure_module_is_tiny_and_plotly_js_travels_apart(monkeypatch):
+# ------------------------------------------------------------------------------------------ explored views' browser side
+def test_explore_module_is_tiny_and_imports_nothing():
     """anywidget gives a model 2 s to import its module and initialise: the module must be small and import nothing."""
     assert len(EXPLORE_ESM) < 4000 and "import" not in EXPLORE_ESM and "initialize" not in EXPLORE_ESM
-    monkeypatch.delenv(STATIC_ENV, raising=False)
-    inline = ExploreFigure().plot
-    assert inline._esm == EXPLORE_ESM and inline._plotly_url == ""
-    assert inline._plotly_js == plotly_js() and "window.Plotly" in inline._plotly_js  # JupyterLab: plotly.js in the state
-    monkeypatch.setenv(STATIC_ENV, "1")
-    served = ExploreFigure().plot
-    assert served._plotly_js == "" and served._plotly_url == f"static/{PLOTLY_JS_NAME}"  # the app: a cached file
-    assert len(json.dumps(served.get_state())) < 10_000
+    assert "window.Plotly" in plotly_js()  # plotly.min.js: sets window.Plotly when run as a script
 
 
 # The browser side, run by Node with a fake page, model and Plotly: what runs at import, once per page, and which

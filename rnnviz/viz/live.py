@@ -1,10 +1,12 @@
-"""Plotly figures in a lesson app: :class:`ExploreFigure` for explored views, and the older :class:`LiveFigure`.
+"""Plotly in the browser: the drawing side of explored views, and :class:`LiveFigure`.
 
-**ExploreFigure** (a core ipywidgets box around an ``anywidget`` that draws) shows one plotly figure,
-held whole as JSON in one synced trait of the box (``fig.figure``). An app replaces it
-when the student asks for a new one (:meth:`ExploreFigure.show`, on a button or Enter), never on every
-tick of a slider. Its browser side (:data:`EXPLORE_ESM`) draws the current figure with ``Plotly.react``
-when the view is created and on every change, coalescing changes that arrive while it draws:
+**Explored views** (a figure the student rotates or zooms, redrawn when asked: a button, Enter) are
+shown by :class:`rnnviz.widgets.explore.ExploreFigure`, a core ipywidgets box that holds the figure
+as JSON (:func:`figure_json`) around a small anywidget that draws it. This module holds what that
+drawing needs: the anywidget's browser module :data:`EXPLORE_ESM`, and plotly.js itself
+(:func:`plotly_js`; under the classroom app, where :data:`STATIC_ENV` is set, the static file
+:data:`PLOTLY_JS_NAME`). :data:`EXPLORE_ESM` draws the box's ``figure`` with ``Plotly.react`` when the
+view is created and on every change, coalescing changes that arrive while it draws:
 
 * **No update is lost.** Each change message carries the whole figure and the trait is never
   reset, so a browser that applies only the last message still draws the current figure; a view
@@ -13,40 +15,34 @@ when the view is created and on every change, coalescing changes that arrive whi
   its ``_esm`` and run ``initialize``; when the timer fires first it rejects the model ("[anywidget]
   Failed to initialize model.") and drops every later message to it, so a figure whose updates go to
   that model stays as first drawn. The timer and the module's import both wait for the page's busy
-  main thread, so even a tiny module can lose that race on a slow machine. Hence: the module is a few
+  main thread, so even a tiny module can lose that race on a slow machine. Hence the module is a few
   lines with no ``initialize`` and no import (a plotly ``FigureWidget``'s is the 5 MB plotly.js
   bundle), and the figure's updates go to the box, a core model that anywidget does not gate
-  (``host.getModel`` in the view). plotly.js is loaded by ``render``, once per page
-  (``window.Plotly``, or the promise ``window.rnnvizPlotly`` if the page started it), from the classroom
-  app's static files (``_plotly_url``) or, elsewhere (JupyterLab), from the widget's state (``_plotly_js``).
+  (``host.getModel`` in the view). plotly.js is loaded by ``render``, once per page (``window.Plotly``,
+  or the promise ``window.rnnvizPlotly`` if the page started it), from the app's static files
+  (``_plotly_url``) or, elsewhere (JupyterLab), from the widget's state (``_plotly_js``).
 
 **LiveFigure** is a ``go.FigureWidget`` that sends cumulative update messages (plotly's own
 message is set and reset at once, and a busy browser can read the reset) and copies its state for
 views created later. No lesson uses it; :mod:`rnnviz.widgets.base` still finds and counts it. Its
-2 s problem is the one above: its ``_esm`` is the plotly.js bundle.
-
-LiveFigure's redraw cost: plotly's widget redraws the whole figure on every update message, whatever
-it changes; a LiveFigure sets ``ticklabeloverflow="allow"`` on axes that do not choose (plotly
-otherwise measures every tick label after each redraw). Its set of traces is fixed once built.
+2 s problem is the one above: its ``_esm`` is the plotly.js bundle. plotly's widget redraws the whole
+figure on every update message; a LiveFigure sets ``ticklabeloverflow="allow"`` on axes that do not
+choose (plotly otherwise measures every tick label after each redraw). Its set of traces is fixed once built.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from copy import deepcopy
 from functools import lru_cache
 from pathlib import Path
 
-import anywidget
-import ipywidgets as W
 import plotly
 import plotly.graph_objects as go
 import plotly.io as pio
-import traitlets as t
 from plotly.basedatatypes import BaseFigure, Undefined
 
-__all__ = ["EXPLORE_ESM", "PLOTLY_JS_NAME", "STATIC_ENV", "ExploreFigure", "LiveFigure", "figure_json", "plotly_js"]
+__all__ = ["EXPLORE_CLASS", "EXPLORE_ESM", "PLOTLY_JS_NAME", "STATIC_ENV", "LiveFigure", "figure_json", "plotly_js"]
 
 #: Set in the environment by the classroom app (rnnviz.app): figures load plotly.js from its static files.
 STATIC_ENV = "RNNVIZ_PLOTLY_STATIC"
@@ -124,58 +120,6 @@ def figure_json(figure: go.Figure | dict) -> dict:
     """A figure as plain JSON (lists, numbers, text): what the ``figure`` trait holds and the browser draws."""
     fig = figure if isinstance(figure, go.Figure) else go.Figure(figure)
     return json.loads(pio.to_json(fig, validate=False, engine="json"))
-
-
-class _Plot(anywidget.AnyWidget):
-    """The browser side of an :class:`ExploreFigure`: draws the figure the box named by ``_state_id`` holds."""
-
-    _esm = EXPLORE_ESM
-    _css = f".{EXPLORE_CLASS} {{ width: 100%; min-width: 0; }}"
-    _state_id = t.Unicode("").tag(sync=True)
-    _plotly_url = t.Unicode("").tag(sync=True)
-    _plotly_js = t.Unicode("").tag(sync=True)
-
-
-class ExploreFigure(W.Box):
-    """One plotly figure a student explores (rotates, zooms); replaced whole by :meth:`show`.
-
-    ``ExploreFigure(go.Figure(...))``; ``fig.show(new_figure)`` sends the new figure in one message.
-    ``fig.figure`` is the figure the browser draws (``fig.data``: its traces, ``fig.plot_layout``: its layout).
-    The box is a core ipywidgets model, so the browser applies its updates (the figure, its classes) even when
-    anywidget has given up on the model of the plot inside it (``fig.plot``, which only draws).
-    """
-
-    figure = t.Dict().tag(sync=True)
-
-    def __init__(self, figure: go.Figure | dict | None = None, **kwargs):
-        kwargs.setdefault("layout", W.Layout(width="100%"))
-        super().__init__(**kwargs)
-        self.add_class("rnnviz-explore-figure")
-        static = os.environ.get(STATIC_ENV) == "1"
-        # under the classroom app plotly.js is one cached file; elsewhere (JupyterLab) it travels in the state once
-        self.plot = _Plot(_state_id=self.model_id, _plotly_url=f"static/{PLOTLY_JS_NAME}" if static else "",
-                          _plotly_js="" if static else plotly_js())
-        self.children = (self.plot,)
-        self.draws = 0
-        if figure is not None:
-            self.show(figure)
-
-    def show(self, figure: go.Figure | dict) -> None:
-        """Draw ``figure`` instead of the current one (one message carrying the whole figure)."""
-        self.figure = figure_json(figure)
-        self.draws += 1
-
-    def close(self) -> None:
-        self.plot.close()
-        super().close()
-
-    @property
-    def data(self) -> list[dict]:
-        return self.figure.get("data", [])
-
-    @property
-    def plot_layout(self) -> dict:
-        return self.figure.get("layout", {})
 
 
 def _value_at(obj, path: str):

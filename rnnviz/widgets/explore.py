@@ -1,4 +1,9 @@
-"""Views a student explores: lesson 2's hidden-state trajectory in 3D.
+"""Views a student explores: the widget that shows a plotly figure, and lesson 2's hidden-state trajectory in 3D.
+
+:class:`ExploreFigure` shows one plotly figure that the student rotates or zooms; an app replaces it whole
+(:meth:`ExploreFigure.show`) when the student asks, never on every tick of a slider. It is a core ipywidgets
+box holding the figure as JSON, around a small anywidget that draws it with plotly.js
+(:data:`rnnviz.viz.live.EXPLORE_ESM`; why it is built so: :mod:`rnnviz.viz.live`).
 
 :class:`TrajectoryApp` runs lesson 2's character model (:func:`rnnviz.widgets.cellstep.load_pretrained`)
 over a sentence the student types and shows the states h_1 ... h_T as a path on their first three
@@ -10,17 +15,77 @@ from the list); typing only checks the text.
 
 from __future__ import annotations
 
+import os
+
+import anywidget
 import ipywidgets as W
 import numpy as np
+import plotly.graph_objects as go
+import traitlets as t
 
 from ..lessonmath.projection import Projection, principal_components
 from ..viz.explore import trajectory_figure
-from ..viz.live import ExploreFigure
+from ..viz.live import EXPLORE_CLASS, EXPLORE_ESM, PLOTLY_JS_NAME, STATIC_ENV, figure_json, plotly_js
 from .base import LessonApp, count_views, explained, heading
 from .cellstep import DEFAULT_TEXT, MAX_CHARS, PretrainedCharRNN, load_pretrained, sentence_ids
 
-__all__ = ["EXAMPLES", "TrajectoryApp"]
+__all__ = ["EXAMPLES", "ExploreFigure", "TrajectoryApp"]
 
+
+# =========================================================================== the figure widget
+class _Plot(anywidget.AnyWidget):
+    """The browser side of an :class:`ExploreFigure`: draws the figure the box named by ``_state_id`` holds."""
+
+    _esm = EXPLORE_ESM
+    _css = f".{EXPLORE_CLASS} {{ width: 100%; min-width: 0; }}"
+    _state_id = t.Unicode("").tag(sync=True)
+    _plotly_url = t.Unicode("").tag(sync=True)
+    _plotly_js = t.Unicode("").tag(sync=True)
+
+
+class ExploreFigure(W.Box):
+    """One plotly figure a student explores (rotates, zooms); replaced whole by :meth:`show`.
+
+    ``ExploreFigure(go.Figure(...))``; ``fig.show(new_figure)`` sends the new figure in one message.
+    ``fig.figure`` is the figure the browser draws (``fig.data``: its traces, ``fig.plot_layout``: its layout).
+    The box is a core ipywidgets model, so the browser applies its updates (the figure, its classes) even when
+    anywidget has given up on the model of the plot inside it (``fig.plot``, which only draws).
+    """
+
+    figure = t.Dict().tag(sync=True)
+
+    def __init__(self, figure: go.Figure | dict | None = None, **kwargs):
+        kwargs.setdefault("layout", W.Layout(width="100%"))
+        super().__init__(**kwargs)
+        self.add_class("rnnviz-explore-figure")
+        static = os.environ.get(STATIC_ENV) == "1"
+        # under the classroom app plotly.js is one cached file; elsewhere (JupyterLab) it travels in the state once
+        self.plot = _Plot(_state_id=self.model_id, _plotly_url=f"static/{PLOTLY_JS_NAME}" if static else "",
+                          _plotly_js="" if static else plotly_js())
+        self.children = (self.plot,)
+        self.draws = 0
+        if figure is not None:
+            self.show(figure)
+
+    def show(self, figure: go.Figure | dict) -> None:
+        """Draw ``figure`` instead of the current one (one message carrying the whole figure)."""
+        self.figure = figure_json(figure)
+        self.draws += 1
+
+    def close(self) -> None:
+        self.plot.close()
+        super().close()
+
+    @property
+    def data(self) -> list[dict]:
+        return self.figure.get("data", [])
+
+    @property
+    def plot_layout(self) -> dict:
+        return self.figure.get("layout", {})
+
+
+# =========================================================================== lesson 2
 #: Sentences worth comparing (every character is in the model's vocabulary).
 EXAMPLES = {
     "Alice's sentence": DEFAULT_TEXT,
