@@ -14,7 +14,7 @@ LAYERS = {
     "exercises": ({"core", "data", "lessonmath", "exercises"}, {"numpy", "ipywidgets"}),
     "viz": ({"core", "data", "lessonmath", "viz"}, {"numpy", "plotly"}),
     "widgets": ({"core", "data", "lessonmath", "exercises", "viz", "widgets", "lessons"},
-                {"numpy", "plotly", "ipywidgets", "traitlets"}),
+                {"numpy", "plotly", "ipywidgets", "traitlets", "anywidget"}),
 }
 STDLIB_OK = {"__future__", "collections", "contextlib", "dataclasses", "functools", "html", "importlib", "itertools",
              "math", "os", "re", "typing", "uuid", "xml", "asyncio", "time", "copy", "hashlib", "json", "pathlib",
