@@ -68,7 +68,7 @@ def trajectory_figure(coords: np.ndarray, chars: Sequence[str], ratio: np.ndarra
         layout=dict(
             height=height, autosize=True, margin=dict(l=0, r=0, t=10, b=0),
             scene=dict(xaxis=axis[0], yaxis=axis[1], zaxis=axis[2], aspectmode="data",
-                       camera=dict(eye=dict(x=1.3, y=1.3, z=0.8))),
+                       camera=dict(eye=dict(x=1.45, y=1.45, z=0.85), center=dict(x=0, y=0, z=-0.12))),
             legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"),
             font=dict(size=13), paper_bgcolor="white",
         ),
