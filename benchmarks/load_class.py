@@ -74,6 +74,7 @@ from bench_app import READY_JS, App, kernels, loadavg, memory, pct, wait_kernels
 from rnnviz._chromium import CHROMIUM, CHROMIUM_ARGS
 from rnnviz.app import MIN_CULL_AFTER, cull_interval
 from rnnviz.lessons import LESSONS
+from rnnviz.viz.live import PLOTLY_JS_NAME
 from rnnviz.widgets.base import VIEW_CLASS, VIEWS_PREFIX, count_views
 
 ERROR_MARKERS = ("Traceback", "Error executing", "There was an error when executing cell", "KernelError")
@@ -303,7 +304,7 @@ def app_figures(views: list[str], states: dict) -> tuple[list[str], int, int, in
         refs = re.findall(r'"IPY_MODEL_([^"]+)"', json.dumps(states[model].get("state", {})))
         todo += [r for r in refs if r in states]
     seen_states = [states[m].get("state", {}) for m in seen]
-    figures = [st for st in seen_states if "_widget_data" in st]  # plotly FigureWidgets (LiveFigure)
+    figures = [st for st in seen_states if "_widget_data" in st]  # plotly FigureWidgets (no lesson has one)
     # explored views (ExploreFigure): the figure is held by the core model named in _state_id
     explored = [states.get(st["_state_id"], {}).get("state", {}).get("figure", {}) for st in seen_states
                 if st.get("_state_id")]
@@ -347,7 +348,7 @@ async def ws_session(i: int, http, url: str, deadline: float, results: list, soc
                                     connect_timeout=left(), request_timeout=left())
         res["requests"] += 1
         res["http_bytes"] += len(response.body or b"")
-        if path.endswith("rnnviz-plotly-widget.js"):
+        if path.endswith(PLOTLY_JS_NAME):
             res["plotly_bytes"] = len(response.body or b"")
         if response.code != 200:
             raise RuntimeError(f"GET {path}: HTTP {response.code}")

@@ -11,10 +11,9 @@
   :func:`_hook_pool_handouts`);
 * plotly.js (``plotly.min.js``, 4.8 MB) served once as a cacheable static file for the explored views
   (:class:`rnnviz.widgets.explore.ExploreFigure`, which loads it when it first draws), instead of inside
-  every figure's widget state; likewise plotly's 5 MB widget bundle for a ``FigureWidget``
-  (:data:`PLOTLY_LOADER`);
+  every figure's widget state;
 * an executor timeout, so a notebook that hangs becomes an error page;
-* gzip-compressed responses (the plotly files shrink from 5 MB to about 1.5 MB, compressed once
+* gzip-compressed responses (plotly.js shrinks from 4.8 MB to about 1.5 MB, compressed once
   at start rather than on every request);
 * a favicon (``app_static/``), linked from every lesson page by a small override of the lab
   template (``app_templates/``) and served at ``/favicon.ico`` for the pages that link none;
@@ -34,7 +33,7 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-__all__ = ["MIN_CULL_AFTER", "NOTEBOOKS", "PLOTLY_JS_NAME", "PLOTLY_LOADER", "REFILL_CONCURRENCY", "REFILL_DELAY",
+__all__ = ["MIN_CULL_AFTER", "NOTEBOOKS", "PLOTLY_JS_NAME", "REFILL_CONCURRENCY", "REFILL_DELAY",
            "STATIC_ENV", "serve", "voila_argv"]
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
@@ -56,7 +55,6 @@ REFILL_CONCURRENCY = 1
 # Seconds the executor waits for a finished cell's outputs before going on without them (see voila_argv).
 IOPUB_TIMEOUT = 120
 from .viz.live import PLOTLY_JS_NAME, STATIC_ENV
-from .widgets.base import PLOTLY_LOADER, STATIC_NAME
 
 
 def free_port() -> int:
@@ -77,11 +75,11 @@ def cull_interval(cull_after: int) -> int:
 
 def _static_files() -> dict[str, Path]:
     """The files served from the app's static folder under fixed names: plotly.js for explored views
-    (:class:`rnnviz.viz.live.ExploreFigure`), and plotly's widget bundle for a ``FigureWidget``."""
+    (:class:`rnnviz.widgets.explore.ExploreFigure`)."""
     import plotly
 
     data = Path(plotly.__file__).parent / "package_data"
-    return {PLOTLY_JS_NAME: data / "plotly.min.js", STATIC_NAME: data / "widgetbundle.js"}
+    return {PLOTLY_JS_NAME: data / "plotly.min.js"}
 
 
 def _static_dir() -> str:
@@ -93,6 +91,10 @@ def _static_dir() -> str:
 
     folder = Path(tempfile.gettempdir()) / f"rnnviz-static-{plotly.__version__}"
     folder.mkdir(exist_ok=True)
+    wanted = {name for name in _static_files()} | {name + ".gz" for name in _static_files()}
+    for old in folder.iterdir():  # files an older rnnviz served from here (plotly's widget bundle) are not served now
+        if old.name not in wanted and not old.name.endswith(".tmp"):
+            old.unlink(missing_ok=True)
     for name, source in _static_files().items():
         target = folder / name
         packed = folder / (name + ".gz")

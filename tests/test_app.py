@@ -304,8 +304,8 @@ def server():
         yield url
 
 
-def test_the_plotly_bundle_is_sent_gzip_compressed_to_browsers_that_accept_it(server):
-    url = server + "/voila/static/rnnviz-plotly-widget.js"
+def test_plotly_js_is_sent_gzip_compressed_to_browsers_that_accept_it(server):
+    url = server + "/voila/static/" + app.PLOTLY_JS_NAME
     plain = _get(url, **{"Accept-Encoding": "identity"})
     packed = _get(url, **{"Accept-Encoding": "gzip, deflate, br"})
     assert plain.status == packed.status == 200
@@ -313,7 +313,7 @@ def test_the_plotly_bundle_is_sent_gzip_compressed_to_browsers_that_accept_it(se
     assert packed.headers.get("Content-Encoding") == "gzip"
     assert "Accept-Encoding" in packed.headers.get("Vary", ""), "caches keep the two forms apart"
     assert gzip.decompress(packed.body) == plain.body
-    assert len(plain.body) > 1_000_000 and len(packed.body) < len(plain.body) / 2  # 5.0 MB -> 1.5 MB
+    assert len(plain.body) > 1_000_000 and len(packed.body) < len(plain.body) / 2  # 4.8 MB -> 1.5 MB
 
 
 def test_a_lesson_page_links_the_apps_favicon_and_the_favicon_is_served(server):
@@ -330,18 +330,19 @@ def test_a_lesson_page_links_the_apps_favicon_and_the_favicon_is_served(server):
     assert fallback.status == 200 and fallback.body == icon.body
 
 
-def test_no_page_loads_plotly_and_the_bundle_still_answers_a_figure_that_asks(server):
-    """No lesson shows a plotly figure (their views are SVG): a page's head must not fetch the 1.5 MB bundle.
-    A plotly figure would import it itself (rnnviz.widgets.base.PLOTLY_LOADER), as a cacheable module."""
-    url = "/voila/static/" + app.STATIC_NAME
+def test_no_page_loads_plotly_js_and_the_file_answers_an_explored_view_that_asks(server):
+    """Live views are SVG: a page's head must not fetch plotly.js (1.5 MB). An explored view (lesson 2's 3D path)
+    loads it when it first draws (rnnviz.viz.live.EXPLORE_ESM), as a cacheable script."""
+    url = "/voila/static/" + app.PLOTLY_JS_NAME
     for name in ("index.ipynb", "05-vanishing-exploding.ipynb"):
         page = _get(server + "/voila/render/" + name).body.decode()
         assert page.count("<html") == 1 and "</html>" in page  # the page itself was rendered
-        assert app.STATIC_NAME not in page, f"{name} fetches the plotly bundle"
+        assert app.PLOTLY_JS_NAME not in page, f"{name} fetches plotly.js"
     bundle = _get(server + url, **{"Accept-Encoding": "gzip"})
-    assert bundle.status == 200 and "javascript" in bundle.headers["Content-Type"]  # a module needs a JS type
+    assert bundle.status == 200 and "javascript" in bundle.headers["Content-Type"]
     again = _get(server + url, **{"Accept-Encoding": "gzip", "If-None-Match": bundle.headers["Etag"]})
-    assert again.status == 304, "a second visit downloads the bundle again"
+    assert again.status == 304, "a second visit downloads plotly.js again"
+    assert _get(server + "/voila/static/rnnviz-plotly-widget.js").status in (403, 404)  # plotly's widget bundle: unused
 
 
 def test_no_page_asks_the_internet_for_anything(server):

@@ -1,19 +1,17 @@
 """The shared lesson-app machinery."""
 
 import ipywidgets as W
-import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from rnnviz.viz.live import LiveFigure
 from rnnviz.widgets.base import LessonApp, explained
 
 
 class _App(LessonApp):
     def __init__(self):
         self.n = W.IntText(value=3)
-        self.fig = LiveFigure(go.Figure(go.Scatter()))
-        super().__init__([explained(self.n, "how many points"), W.VBox([self.fig])])
+        self.view = W.HTML()
+        super().__init__([explained(self.n, "how many points"), W.VBox([self.view])])
         self.watch(self.n, self.update)
         self.refresh()
 
@@ -22,27 +20,19 @@ class _App(LessonApp):
             raise ValueError(f"n: expected at least one point, got {self.n.value}")
         if self.n.value == 13:
             raise RuntimeError("unlucky")
-        with self.fig.batch_update():
-            self.fig.data[0].y = np.arange(self.n.value)
-
-
-def test_figures_inside_boxes_are_synced_when_the_app_is_displayed():
-    """A FigureWidget inside a box shows its construction-time state unless synced on display."""
-    app = _App()
-    assert list(app.figures()) == [app.fig]
-    app._repr_mimebundle_()
-    assert list(app.fig._widget_data[0]["y"]) == [0, 1, 2]
+        self.view.value = f'<div class="rnnviz-view" data-name="v">{" ".join(["o"] * self.n.value)}</div>'
 
 
 def test_bad_values_become_messages_and_the_app_recovers():
     app = _App()
+    shown = app.view.value
     app.n.value = 0
     assert app.message.kind == "error" and "at least one point" in app.message.text
-    assert list(app.fig.data[0].y) == [0, 1, 2]  # the view was left as it was
+    assert app.view.value == shown  # the view was left as it was
     app.n.value = 13
     assert app.message.kind == "error" and "Something went wrong" in app.message.text and "unlucky" in app.message.text
     app.n.value = 5
-    assert app.message.kind == "" and list(app.fig.data[0].y) == [0, 1, 2, 3, 4]
+    assert app.message.kind == "" and app.view.value.count("o") == 5
 
 
 def test_message_text_is_escaped():
@@ -51,40 +41,23 @@ def test_message_text_is_escaped():
     assert "<script>" not in app.message.value and "&lt;script&gt;" in app.message.value
 
 
-def test_a_plain_figurewidget_in_an_app_is_refused():
-    """Only LiveFigures survive the browser's dropped updates; a plain FigureWidget is a developer's mistake."""
-    import ipywidgets as W
-    import pytest
+def test_a_plotly_figurewidget_in_an_app_is_refused():
+    """A FigureWidget redraws its whole figure per update and can miss anywidget's 2 s: explored views use
+    ExploreFigure (docs/DECISIONS.md)."""
 
     class Plain(LessonApp):
         def update(self):
             pass
 
     app = Plain([W.VBox([go.FigureWidget()])])
-    with pytest.raises(TypeError, match="LiveFigure"):
-        list(app.figures())
+    with pytest.raises(TypeError, match="ExploreFigure"):
+        app._repr_mimebundle_()
 
 
-def test_a_figure_of_fixed_width_keeps_it_up_to_the_app_width():
-    """In a box a figure is stretched to the box's width; a fixed-width one keeps its width, never more than the app's."""
-    import ipywidgets as W
+def test_the_app_box_never_scrolls_sideways():
+    from rnnviz.widgets.base import CSS
 
-    from rnnviz.widgets.base import CSS, FIXED_WIDTH
-
-    class Two(LessonApp):
-        def __init__(self):
-            self.wide = LiveFigure(go.Figure(go.Scatter(), layout=dict(width=1150)))
-            self.free = LiveFigure(go.Figure(go.Scatter()))
-            super().__init__([W.VBox([self.wide]), self.free])
-            self.refresh()
-
-        def update(self):
-            pass
-
-    app = Two()
-    assert FIXED_WIDTH in app.wide._dom_classes and FIXED_WIDTH not in app.free._dom_classes
-    assert f".{FIXED_WIDTH} {{ align-self: flex-start; flex-shrink: 0; max-width: 100%; }}" in CSS
-    assert "overflow-x: auto" not in CSS  # the app box never scrolls sideways (a projector shows no scroll bar)
+    assert "overflow-x: auto" not in CSS  # a projector shows no scroll bar: views fit, scaled down, or wrap
 
 
 def test_count_views_counts_elements_with_the_view_class_only():
@@ -102,10 +75,11 @@ def test_an_app_declares_how_many_figures_and_views_it_shows():
 
     from rnnviz.viz.svg import view
     from rnnviz.widgets.base import READY_JS, VIEWS_PREFIX
+    from rnnviz.widgets.explore import ExploreFigure
 
     class Views(LessonApp):
         def __init__(self):
-            self.fig = LiveFigure(go.Figure(go.Scatter()))
+            self.fig = ExploreFigure(go.Figure(go.Scatter(y=[1, 2])))
             self.a, self.b = W.HTML(view(name="a")), W.HTML("<p>not a view</p>")
             super().__init__([W.VBox([self.a, W.HBox([self.b])]), self.fig])
 

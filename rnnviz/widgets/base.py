@@ -8,10 +8,10 @@ readable message in the view instead of a traceback, and the app keeps working.
 
 Rules that keep Voila from hanging (see shared/JUPYTER-NOTES.md): messages go into an
 ``HTML`` widget, never an ``Output`` written with ``with out:`` while the notebook
-first executes. Views are SVG/HTML markup from :mod:`rnnviz.viz` in ``HTML`` widgets; an
+first executes. Views are SVG/HTML markup from :mod:`rnnviz.viz` in ``HTML`` widgets, or, for a
+view that is explored (rotated, zoomed), a :class:`rnnviz.widgets.explore.ExploreFigure`; an
 app declares how many it shows (:meth:`LessonApp.declare_views`) so that a page counts as
-ready only when all are drawn. A plotly figure, if one is ever needed, is a
-:class:`rnnviz.viz.live.LiveFigure` (docs/CONTRIBUTING.md, "Figures").
+ready only when all are drawn. Why: docs/DECISIONS.md.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
-import os
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -29,25 +28,10 @@ from ipywidgets.widgets.widget_description import DescriptionWidget
 import numpy as np
 import plotly.graph_objects as go
 
-from ..viz.live import LiveFigure
 from ..viz.svg import VIEW_CLASS
 
-__all__ = ["CSS", "FIXED_WIDTH", "PLOTLY_LOADER", "READY_JS", "STATIC_ENV", "VIEWS_PREFIX", "LessonApp", "Message",
+__all__ = ["CSS", "READY_JS", "VIEWS_PREFIX", "LessonApp", "Message",
            "SentenceBox", "TimeStepper", "count_views", "explained", "heading"]
-
-#: Set in the environment by the classroom app (rnnviz.app): figures then load plotly.js from the
-#: server's static files instead of carrying the 5 MB bundle in every figure's widget state.
-STATIC_ENV = "RNNVIZ_PLOTLY_STATIC"
-STATIC_NAME = "rnnviz-plotly-widget.js"
-#: CSS class of a figure with a fixed ``layout.width`` (a box would stretch it to its own width, clipping the rest)
-FIXED_WIDTH = "rnnviz-fixed-width"
-#: A figure's ``_esm`` under the app: a tiny module that imports the bundle, resolved against the
-#: page's own address (so it works behind any host name or base URL).
-PLOTLY_LOADER = (
-    "const base = (document.body && document.body.dataset.baseUrl) || '/voila/';\n"
-    f"const mod = await import(new URL(base + 'static/{STATIC_NAME}', window.location.href).href);\n"
-    "export default mod.default;\n"
-)
 
 #: CSS class prefix by which a displayed app says how many figures and views it shows (``rnnviz-views-3``):
 #: the browser tests and the benchmarks call a page ready only when every app shows all of them.
@@ -84,7 +68,6 @@ def count_views(markup: str) -> int:
 CSS = """
 <style>
 .rnnviz-app { font-size: 15px; line-height: 1.45; max-width: 1200px; min-width: 0; }
-.rnnviz-fixed-width { align-self: flex-start; flex-shrink: 0; max-width: 100%; }
 .rnnviz-app h3 { margin: 0.4em 0 0.2em 0; }
 .rnnviz-help { color: #555; font-size: 13.5px; padding-left: 10px; max-width: 640px; }
 .rnnviz-control { align-items: center; margin: 2px 0; flex-wrap: wrap; }
@@ -275,8 +258,6 @@ class LessonApp(W.VBox):
             self.place_message(source)
         if ok != (not self._stale):
             self._mark_stale(not ok)
-        if ok:
-            self.sync_figures(unviewed_only=True)
         return ok
 
     # ------------------------------------------------------------------ messages and stale views
@@ -318,10 +299,17 @@ class LessonApp(W.VBox):
                 stack.append(c)
         return parents
 
+    @staticmethod
+    def _shows_figure(w: W.Widget) -> bool:
+        """An explored view's plotly figure (:class:`rnnviz.widgets.explore.ExploreFigure`)."""
+        from .explore import ExploreFigure  # that module imports this one: import here, not at the top
+
+        return isinstance(w, ExploreFigure)
+
     def view_widgets(self) -> list[W.Widget]:
-        """The widgets that show views (HTML holding ``rnnviz-view`` markup, and figures)."""
+        """The widgets that show views (HTML holding ``rnnviz-view`` markup, and explored figures)."""
         return [w for w in self.descendants()
-                if isinstance(w, LiveFigure) or (isinstance(w, W.HTML) and count_views(w.value))]
+                if self._shows_figure(w) or (isinstance(w, W.HTML) and count_views(w.value))]
 
     def _has_views(self) -> bool:
         return bool(self.view_widgets())
@@ -351,35 +339,21 @@ class LessonApp(W.VBox):
             yield w
             stack.extend(getattr(w, "children", ()))
 
-    def figures(self) -> Iterator[LiveFigure]:
-        """Every lesson figure inside this app (searched through nested boxes)."""
+    def figures(self) -> list[W.Widget]:
+        """The explored views' figures inside this app. A plotly ``FigureWidget`` is refused: it redraws the whole
+        figure on every update and can miss anywidget's 2 s to start (docs/DECISIONS.md); use ExploreFigure."""
+        found = []
         for w in self.descendants():
-            if isinstance(w, go.FigureWidget) and not isinstance(w, LiveFigure):
-                raise TypeError(f"{type(self).__name__} holds a plain go.FigureWidget: wrap it as rnnviz.viz.live.LiveFigure")
-            if isinstance(w, LiveFigure):
-                yield w
-
-    def sync_figures(self, *, unviewed_only: bool = False) -> None:
-        """Make a browser view created later start from each figure as it is now.
-
-        A FigureWidget syncs its full state only when it is displayed *itself*; inside a
-        box a view created later (Voila connects after the notebook ran) would show the
-        figure as first built (see :mod:`rnnviz.viz.live`). Called when the app is
-        displayed, and after every update for the figures that no browser view shows yet.
-        Under the classroom app, figures also load plotly.js from the server's static files. A figure of
-        fixed width gets the class ``rnnviz-fixed-width``: it keeps its width and the app box scrolls.
-        """
-        static = os.environ.get(STATIC_ENV) == "1"
-        for fig in self.figures():
-            if fig.layout.width:  # a fixed width is kept in a narrower notebook: the app box scrolls (CSS)
-                fig.add_class(FIXED_WIDTH)
-            if static and fig._esm != PLOTLY_LOADER:
-                fig._esm = PLOTLY_LOADER
-            fig.sync_state(force=not unviewed_only)
+            if isinstance(w, go.FigureWidget):
+                raise TypeError(f"{type(self).__name__} holds a plotly FigureWidget: show the figure with "
+                                "rnnviz.widgets.explore.ExploreFigure")
+            if self._shows_figure(w):
+                found.append(w)
+        return found
 
     def view_count(self) -> int:
-        """How many figures (plotly) and views rnnviz draws (``rnnviz-view`` elements in HTML widgets) this app shows."""
-        return sum(1 if isinstance(w, LiveFigure) else count_views(w.value) if isinstance(w, W.HTML) else 0
+        """How many explored figures and views rnnviz draws (``rnnviz-view`` elements in HTML widgets) this app shows."""
+        return sum(1 if self._shows_figure(w) else count_views(w.value) if isinstance(w, W.HTML) else 0
                    for w in self.descendants())
 
     def declare_views(self) -> None:
@@ -389,7 +363,7 @@ class LessonApp(W.VBox):
         self.add_class(f"{VIEWS_PREFIX}{self.view_count()}")
 
     def _repr_mimebundle_(self, **kwargs):
-        self.sync_figures()
+        self.figures()  # refuses a plotly FigureWidget
         self.declare_views()
         return super()._repr_mimebundle_(**kwargs)
 

@@ -26,7 +26,7 @@ import traitlets as t
 from ..lessonmath.projection import Projection, principal_components
 from ..viz.explore import trajectory_figure
 from ..viz.live import EXPLORE_CLASS, EXPLORE_ESM, PLOTLY_JS_NAME, STATIC_ENV, figure_json, plotly_js
-from .base import LessonApp, count_views, explained, heading
+from .base import LessonApp, explained, heading
 from .cellstep import DEFAULT_TEXT, MAX_CHARS, PretrainedCharRNN, load_pretrained, sentence_ids
 
 __all__ = ["EXAMPLES", "ExploreFigure", "TrajectoryApp"]
@@ -170,16 +170,10 @@ class TrajectoryApp(LessonApp):
         self.figure.show(trajectory_figure(projection.coords, chars, projection.ratio))
         self.drawn, self.states, self.projection = used, states, projection
         shares = ", ".join(f"{100 * r:.0f} %" for r in projection.ratio)
-        self.summary.value = (f"<b>{len(chars)}</b> states of p = {states.shape[1]} numbers; the three directions "
+        self.summary.value = (f"<b>{len(chars)}</b> states h<sub>1</sub> … h<sub>{len(chars)}</sub>, one per character "
+                              f"read (the last one too), of p = {states.shape[1]} numbers each; the three directions "
                               f"shown carry {shares} of their spread (together <b>{100 * projection.ratio.sum():.0f} %"
                               "</b>).")
         if note:
             self.message.warning(note)
 
-    # ------------------------------------------------------------------ views (base.py counts LiveFigures only)
-    def view_widgets(self) -> list[W.Widget]:
-        return [*super().view_widgets(), *(w for w in self.descendants() if isinstance(w, ExploreFigure))]
-
-    def view_count(self) -> int:
-        return sum(1 if isinstance(w, ExploreFigure) else count_views(w.value) if isinstance(w, W.HTML) else 0
-                   for w in self.descendants())

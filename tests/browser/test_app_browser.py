@@ -207,8 +207,10 @@ def test_the_landing_page_is_the_index(app_url, page):
 
 
 def test_plotly_is_served_once_as_a_static_file(app_url):
-    body = urllib.request.urlopen(f"{app_url}/voila/static/rnnviz-plotly-widget.js", timeout=30).read()
-    assert len(body) > 1_000_000  # the plotly.js widget bundle, fetched once and cached by the browser
+    from rnnviz.viz.live import PLOTLY_JS_NAME
+
+    body = urllib.request.urlopen(f"{app_url}/voila/static/{PLOTLY_JS_NAME}", timeout=30).read()
+    assert len(body) > 1_000_000  # plotly.js for the explored views, fetched once and cached by the browser
 
 
 # ---------------------------------------------------------------------------- lesson 3
