@@ -7,10 +7,8 @@ called directly; never the lesson's own results.
 import json
 import re
 from pathlib import Path
-
 import numpy as np
 import pytest
-
 from rnnviz.core.cells import LayerNormRNNCell, VanillaRNNCell
 from rnnviz.core.network import Network
 from rnnviz.core.optim import Adam
@@ -20,6 +18,9 @@ from rnnviz.lessonmath import layernorm as lm
 from rnnviz.lessons import LESSONS
 from rnnviz.viz.svg import parse_view
 from rnnviz.widgets.layernorm import LayerNormStepApp
+from rnnviz.viz.svg import VIEW_CLASS, marks
+from rnnviz.widgets.layernorm import LayerNormSequenceApp, LayerNormTrainingApp
+from rnnviz.viz.layernorm import SequenceTrace, StepNumbers, sequence_html, step_html, training_html
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "07-layer-norm.ipynb"
@@ -400,3 +401,319 @@ def test_the_training_view_draws_the_loss_of_guessing():
     view = app.training_view.value
     np.testing.assert_allclose(marks(view, "chance"), [math.log(app.setup.symbols)], rtol=1e-12)
     assert "chance (guessing) 1.39" in view
+
+
+# =========================================================================== the apps and their views
+# --------------------------------------------------------------------------- one step
+def _core_step(app):
+    """Both cells on the app's x_t and h_{t-1}, with its weights scaled as the controls say."""
+    k, p = app.scale.value, app.base["W_hh"].shape[0]
+    W_xh = app.base["W_xh"] * (k if app.scaled.value == "W_xh and W_hh" else 1.0)
+    W_hh = app.base["W_hh"] * k
+    d = W_xh.shape[1]
+    params = {"W_xh": W_xh, "W_hh": W_hh, "gamma": np.full(p, app.gain.value), "beta": np.full(p, app.bias.value)}
+    (h_ln,), c = LayerNormRNNCell(d, p).step_forward(params, app.x, (app.h_prev,))
+    (h_v,), _ = VanillaRNNCell(d, p).step_forward({"W_xh": W_xh, "W_hh": W_hh, "b_h": np.zeros(p)}, app.x, (app.h_prev,))
+    a = app.x @ W_xh.T + app.h_prev @ W_hh.T  # the chapter's a_t, written out
+    return a[0], c, h_ln[0], h_v[0]
+
+
+def test_step_view_draws_the_cores_numbers():
+    app = LayerNormStepApp(gain=1.5, bias=0.2)
+    html = app.step_view.value
+    a, c, h_ln, h_v = _core_step(app)
+    assert VIEW_CLASS in html and app.view_count() == 1 and list(app.figures()) == []
+    np.testing.assert_allclose(marks(html, "a"), a, rtol=1e-12)
+    assert marks(html, "mu")[0] == pytest.approx(a.mean(), rel=1e-12)
+    assert marks(html, "sigma")[0] == pytest.approx(np.sqrt(a.var() + 1e-6), rel=1e-12)
+    np.testing.assert_array_equal(marks(html, "z"), c.z[0])
+    np.testing.assert_allclose(marks(html, "s"), 1.5 * c.z[0] + 0.2, rtol=1e-12)
+    np.testing.assert_array_equal(marks(html, "h_layernorm"), h_ln)
+    np.testing.assert_array_equal(marks(html, "h_vanilla"), h_v)
+
+
+def test_the_scale_slider_saturates_the_vanilla_cell_and_leaves_layer_norm_unchanged():
+    app = LayerNormStepApp()
+    before = {name: marks(app.step_view.value, name) for name in ("a", "z", "h_layernorm", "h_vanilla", "dphi_vanilla")}
+    assert "vanilla <b>0</b>" in app.summary.value  # k = 1: no unit saturated
+    app.scale.value = 20.0
+    html = app.step_view.value
+    np.testing.assert_allclose(marks(html, "a"), 20.0 * before["a"], rtol=1e-12)  # a_t -> 20 a_t
+    np.testing.assert_allclose(marks(html, "a"), _core_step(app)[0], rtol=1e-12)
+    np.testing.assert_allclose(marks(html, "z"), before["z"], atol=2e-6)  # invariant (but for the core's eps)
+    np.testing.assert_allclose(marks(html, "h_layernorm"), before["h_layernorm"], atol=2e-6)
+    h_v = marks(html, "h_vanilla")
+    np.testing.assert_array_equal(h_v, _core_step(app)[3])
+    saturated = int(np.sum(1 - h_v ** 2 < 0.05))
+    assert saturated >= 4 and np.all(np.abs(h_v) >= np.abs(before["h_vanilla"]))
+    assert f"vanilla <b>{saturated}</b> of 6, layer norm <b>0</b> of 6" in app.summary.value
+
+
+def test_scaling_w_hh_alone_is_not_a_pure_rescaling():
+    app = LayerNormStepApp()
+    app.scaled.value = "W_hh only"
+    z1 = marks(app.step_view.value, "z")
+    app.scale.value = 10.0
+    html = app.step_view.value
+    a, c, h_ln, _ = _core_step(app)
+    np.testing.assert_allclose(marks(html, "a"), a, rtol=1e-12)
+    np.testing.assert_array_equal(marks(html, "z"), c.z[0])
+    assert np.max(np.abs(marks(html, "z") - z1)) > 0.05  # the direction of a_t changed, so z did
+    assert np.max(np.abs(marks(html, "z"))) <= np.sqrt(5) + 1e-9  # still normalized: |z_i| <= sqrt(p - 1)
+
+
+def test_gain_and_bias_move_what_enters_tanh():
+    app = LayerNormStepApp()
+    z = marks(app.step_view.value, "z")
+    app.gain.value = 2.5
+    app.bias.value = -0.5
+    np.testing.assert_allclose(marks(app.step_view.value, "s"), 2.5 * z - 0.5, rtol=1e-12)
+    np.testing.assert_allclose(marks(app.step_view.value, "h_layernorm"), np.tanh(2.5 * z - 0.5), rtol=1e-12)
+    np.testing.assert_array_equal(marks(app.step_view.value, "z"), z)  # normalization does not depend on gamma, beta
+
+
+def test_step_app_shows_a_readable_message_for_bad_values_and_recovers():
+    app = LayerNormStepApp()
+    shown = app.step_view.value
+    app.scale.set_state({"value": float("nan")})  # what a comm message from a browser can do
+    assert app.message.kind == "error" and "weight scale k" in app.message.text and "nan" in app.message.text
+    assert app.step_view.value == shown, "the view was left as it was"
+    app.scale.value = 5.0
+    assert app.message.kind == "" and app.step_view.value != shown
+
+
+# --------------------------------------------------------------------------- a sequence
+def _core_sequence(app, kind):
+    """||what enters tanh||, ||h_t||, ||dL_T/dh_t|| of the app's sequence, from a Network built here."""
+    H, D = app.base["W_hh"].shape[0], app.base["W_xh"].shape[1]
+    net = Network(D, H, D, cell=kind)
+    params = app.params(kind)
+    ev = net.evaluate(params, app.X, app.targets, target_mask=app.last_only)
+    h = ev.forward.hidden["layer0.fwd"][0]
+    steps = ev.forward.cache.layers[0]["fwd"].steps
+    if kind == "layernorm":
+        pre = np.array([np.linalg.norm(params["layer0.fwd.gamma"] * s.z[0] + params["layer0.fwd.beta"]) for s in steps])
+    else:
+        pre = np.linalg.norm(app.X[0] @ params["layer0.fwd.W_xh"].T
+                             + np.vstack([np.zeros(H), h[:-1]]) @ params["layer0.fwd.W_hh"].T, axis=1)  # ||a_t||
+    return pre, np.linalg.norm(h, axis=1), ev.backward.dh_norms()["layer0.fwd"]
+
+
+def test_sequence_view_draws_the_cores_norms():
+    app = LayerNormSequenceApp()
+    html = app.sequence_view.value
+    assert VIEW_CLASS in html and app.view_count() == 1
+    for kind in ("vanilla", "layernorm"):
+        pre, h, grad = _core_sequence(app, kind)
+        np.testing.assert_allclose(marks(html, f"pre_{kind}"), pre, rtol=1e-12)
+        np.testing.assert_allclose(marks(html, f"h_{kind}"), h, rtol=1e-12)
+        np.testing.assert_allclose(marks(html, f"grad_{kind}"), grad, rtol=1e-12)
+
+
+def test_a_large_w_hh_saturates_and_explodes_the_vanilla_network_but_not_the_layer_norm_one():
+    app = LayerNormSequenceApp(radius=1.0)
+    ln_h1 = marks(app.sequence_view.value, "h_layernorm")
+    app.radius.value = 20.0
+    html = app.sequence_view.value
+    p = app.base["W_hh"].shape[0]
+    # with gamma = 1 and beta = 0 what enters tanh is z_t, whose norm is sqrt(p) whatever the scale of a_t
+    np.testing.assert_allclose(marks(html, "pre_layernorm"), np.sqrt(p), rtol=1e-5)
+    assert np.min(marks(html, "pre_vanilla")[1:]) > 5 * np.sqrt(p)  # vanilla: a_t grows with W_hh
+    assert app.mean_slopes["vanilla"] < 0.15 < 0.5 < app.mean_slopes["layernorm"]  # vanilla saturated
+    grad_v, grad_ln = marks(html, "grad_vanilla"), marks(html, "grad_layernorm")
+    assert grad_v[0] / grad_v[-1] > 1e6  # exploding
+    assert 1e-2 < grad_ln[0] / grad_ln[-1] < 10  # in range
+    # the layer-norm states keep their size
+    np.testing.assert_allclose(np.mean(marks(html, "h_layernorm")), np.mean(ln_h1), rtol=0.1)
+    np.testing.assert_allclose(marks(html, "grad_layernorm"), _core_sequence(app, "layernorm")[2], rtol=1e-12)
+
+
+def test_sequence_app_refuses_a_bad_value_and_recovers():
+    app = LayerNormSequenceApp()
+    shown = app.sequence_view.value
+    app.input_scale.set_state({"value": float("nan")})
+    assert app.message.kind == "error" and "input scale" in app.message.text
+    assert app.sequence_view.value == shown
+    app.input_scale.value = 1.5
+    assert app.message.kind == "" and app.sequence_view.value != shown
+
+
+# --------------------------------------------------------------------------- training
+def test_training_from_a_large_w_hh_the_layer_norm_network_learns_and_the_vanilla_one_does_not():
+    app = LayerNormTrainingApp(radius=4.0, steps=150)
+    assert 'data-empty="1"' in app.training_view.value and "train both" in app.training_summary.value
+    app.train_button.click()
+    html = app.training_view.value
+    # the same runs, from the core's Trainer on the app's starting weights and batches
+    for kind in ("vanilla", "layernorm"):
+        ref = Trainer(app.nets[kind], app.params(kind), Adam(lr=0.01)).run(app.batches, 150)
+        np.testing.assert_allclose(marks(html, f"loss_{kind}"), ref.losses, rtol=1e-12)
+        np.testing.assert_allclose(marks(html, f"gnorm_{kind}"), ref.grad_norms, rtol=1e-12)
+    loss_v, loss_ln = marks(html, "loss_vanilla"), marks(html, "loss_layernorm")
+    assert np.mean(loss_ln[-10:]) < 0.05 < 0.8 < np.mean(loss_v[-10:])  # chance level is log 4 = 1.39
+    assert f"layer norm <b>{np.mean(loss_ln[-10:]):.3g}</b>" in app.training_summary.value
+    app.radius.value = 1.0  # a new start forgets the runs
+    assert 'data-empty="1"' in app.training_view.value and app.runs["vanilla"] is None
+
+
+def test_training_app_refuses_a_bad_value_and_recovers():
+    app = LayerNormTrainingApp(steps=5)
+    app.CLICK_GUARD = 0.0  # clicks here come faster than a person's: none may be dropped as a queued repeat
+    app.radius.set_state({"value": float("nan")})
+    assert app.message.kind == "error" and "spectral radius" in app.message.text
+    app.train_button.click()  # training from a bad start is refused too, readably
+    assert app.message.kind == "error" and app.runs["vanilla"] is None
+    app.radius.value = 2.0
+    app.train_button.click()
+    assert app.message.kind == "" and len(marks(app.training_view.value, "loss_layernorm")) == 5
+
+
+# =========================================================================== the views alone
+EPS = 1e-6  # the core cell's default guard under the square root: sigma_t = sqrt(var + eps)
+
+
+def _direct(a, gamma=1.0, beta=0.0, k=1.0):
+    """Layer-norm cell params that make a_t = k * a exactly: W_xh = k I fed x_t = a, W_hh = 0."""
+    a = np.asarray(a, dtype=float)
+    p = a.size
+    params = {"W_xh": k * np.eye(p), "W_hh": np.zeros((p, p)), "gamma": np.full(p, float(gamma)),
+              "beta": np.full(p, float(beta))}
+    return params, a[None, :], np.zeros((1, p))
+
+
+def _step(params, x, h0):
+    """Both cells one step from the same x_t and h_{t-1}: the numbers the step view draws."""
+    p = h0.shape[1]
+    (h_ln,), c = LayerNormRNNCell(x.shape[1], p).step_forward(params, x, (h0,))
+    vanilla = {"W_xh": params["W_xh"], "W_hh": params["W_hh"], "b_h": np.zeros(p)}
+    (h_v,), cv = VanillaRNNCell(x.shape[1], p).step_forward(vanilla, x, (h0,))
+    s = params["gamma"] * c.z[0] + params["beta"]
+    return StepNumbers(cv.a[0], h_v[0], float(c.mu[0, 0]), float(c.sigma[0, 0]), c.z[0], s, h_ln[0])
+
+
+def _view(a, gamma=1.0, beta=0.0, k=1.0):
+    params, x, h0 = _direct(a, gamma, beta, k)
+    n = _step(params, x, h0)
+    return n, step_html(n, params["gamma"], params["beta"])
+
+
+def test_a_fixed_step_draws_the_chapters_numbers():
+    # a = (1, 2, 3, 6): u_t = 3, sigma_t**2 = (4 + 1 + 0 + 9) / 4 = 3.5 (the chapter divides by p, not p - 1)
+    n, html = _view([1.0, 2.0, 3.0, 6.0], gamma=2.0, beta=0.5)
+    sigma = np.sqrt(3.5 + EPS)
+    z = np.array([-2.0, -1.0, 0.0, 3.0]) / sigma
+    assert marks(html, "mu").tolist() == [3.0] and marks(html, "a_line").tolist() == [3.0]
+    assert marks(html, "sigma")[0] == pytest.approx(np.sqrt(3.5), rel=1e-6)
+    np.testing.assert_array_equal(marks(html, "a"), [1.0, 2.0, 3.0, 6.0])
+    np.testing.assert_array_equal(marks(html, "a_vanilla"), [1.0, 2.0, 3.0, 6.0])
+    np.testing.assert_array_equal(marks(html, "centered"), [-2.0, -1.0, 0.0, 3.0])
+    np.testing.assert_allclose(marks(html, "z"), z, rtol=1e-12)
+    np.testing.assert_allclose(marks(html, "s"), 2.0 * z + 0.5, rtol=1e-12)
+    np.testing.assert_allclose(marks(html, "h_layernorm"), np.tanh(2.0 * z + 0.5), rtol=1e-12)
+    np.testing.assert_allclose(marks(html, "h_vanilla"), np.tanh([1.0, 2.0, 3.0, 6.0]), rtol=1e-12)
+    np.testing.assert_allclose(marks(html, "dphi_layernorm"), 1 - np.tanh(2.0 * z + 0.5) ** 2, rtol=1e-12)
+    np.testing.assert_allclose(marks(html, "dphi_vanilla"), 1 - np.tanh([1.0, 2.0, 3.0, 6.0]) ** 2, rtol=1e-12)
+    # a pinned value, written out: unit 4 of z is 3 / sqrt(3.5) = 1.6035674514745464
+    assert marks(html, "z")[3] == pytest.approx(1.6035674514745464, rel=1e-6)
+    assert VIEW_CLASS in html and "1.871" in html  # sigma_t = sqrt(3.5), as the student reads it
+
+
+def test_every_number_of_the_table_is_the_drawn_one():
+    n, html = _view([0.5, -1.0, 2.0, 0.25, -0.75], gamma=1.5, beta=-0.2)
+    table = next(el for el in parse_view(html).iter() if el.get("class") == "rnnviz-numbers")
+    rows = [[td.text for td in tr.iter("td")] for tr in table.iter("tr") if list(tr.iter("td"))]
+    assert len(rows) == 5 and all(len(r) == 11 for r in rows)
+    to_float = np.vectorize(lambda s: float(s.replace("\u2212", "-")))
+    values = to_float(np.array(rows))
+    np.testing.assert_allclose(values[:, 1], marks(html, "a"), rtol=5e-4)
+    np.testing.assert_allclose(values[:, 3], marks(html, "z"), rtol=5e-4)
+    np.testing.assert_allclose(values[:, 7], marks(html, "h_layernorm"), rtol=5e-4)
+    np.testing.assert_allclose(values[:, 9], marks(html, "h_vanilla"), rtol=5e-4)
+    assert values[:, 4].tolist() == [1.5] * 5 and values[:, 5].tolist() == [-0.2] * 5
+
+
+@pytest.mark.parametrize("k", [3.0, 50.0, 1e4])
+def test_scaling_the_pre_activation_leaves_the_layer_norm_output_unchanged(k):
+    a = [0.4, -0.9, 1.3, 0.1, -0.6, 0.8]
+    _, base = _view(a, gamma=1.2, beta=0.1)
+    _, big = _view(a, gamma=1.2, beta=0.1, k=k)
+    np.testing.assert_allclose(marks(big, "a"), k * marks(base, "a"), rtol=1e-12)  # a_t -> k a_t
+    np.testing.assert_allclose(marks(big, "sigma"), k * marks(base, "sigma"), rtol=1e-6)
+    # equal but for the core's eps under the square root: |z(k a) - z(a)| <= |z| eps / (2 sigma**2), about 1e-6 here
+    for name in ("z", "s", "h_layernorm", "dphi_layernorm"):
+        np.testing.assert_allclose(marks(big, name), marks(base, name), rtol=0, atol=2e-6)
+    _, bigger = _view(a, gamma=1.2, beta=0.1, k=10 * k)  # once (k sigma)**2 dwarfs eps the difference vanishes too
+    for name in ("z", "s", "h_layernorm", "dphi_layernorm"):
+        np.testing.assert_allclose(marks(bigger, name), marks(big, name), rtol=0, atol=3e-6 / k ** 2 + 1e-13)
+    # the vanilla cell is not invariant: its units saturate, tanh' -> 0
+    assert np.all(np.abs(marks(big, "h_vanilla")) > np.abs(marks(base, "h_vanilla")))
+    if k >= 50:
+        assert np.all(marks(big, "dphi_vanilla") < 0.05) and np.all(marks(big, "dphi_layernorm") > 0.05)
+
+
+def test_axes_grow_with_a_but_not_after_normalization():
+    a = [0.4, -0.9, 1.3, 0.1, -0.6, 0.8]
+    labels = {}
+    for k in (1.0, 100.0):
+        _, html = _view(a, k=k)
+        root = parse_view(html)
+        labels[k] = {name: [t.text for t in next(el for el in root.iter() if el.get("data-name") == name).iter("text")]
+                     for name in ("a_chart", "z_chart")}
+    assert labels[1.0]["a_chart"] != labels[100.0]["a_chart"]  # the a_t axis follows a_t
+    assert labels[1.0]["z_chart"] == labels[100.0]["z_chart"]  # the z axis does not move
+
+
+def test_step_html_refuses_mismatched_arrays():
+    n = StepNumbers(np.zeros(3), np.zeros(3), 0.0, 1.0, np.zeros(4), np.zeros(3), np.zeros(3))
+    with pytest.raises(ValueError, match="step_html"):
+        step_html(n, 1.0, 0.0)
+
+
+def _trace(T, scale=1.0):
+    t = np.arange(1, T + 1, dtype=float)
+    return SequenceTrace(scale * t, np.sqrt(t), scale * 0.5 ** t)
+
+
+def test_sequence_view_draws_each_norm_of_each_network():
+    v, ln = _trace(12, 3.0), _trace(12)
+    html = sequence_html(v, ln)
+    for field in ("pre", "h", "grad"):
+        np.testing.assert_array_equal(marks(html, f"{field}_vanilla"), getattr(v, field))
+        np.testing.assert_array_equal(marks(html, f"{field}_layernorm"), getattr(ln, field))
+    root = parse_view(html)
+    charts = [el.get("data-name") for el in root.iter("svg") if el.get("data-name")]
+    assert charts == ["pre_chart", "h_chart", "grad_chart"]
+
+
+def test_sequence_view_leaves_out_what_a_log_axis_cannot_show():
+    v = SequenceTrace(np.array([1.0, np.inf, 2.0]), np.array([0.0, 1.0, 1.0]), np.array([np.nan, 1e-3, 1.0]))
+    html = sequence_html(v, _trace(3))
+    assert marks(html, "pre_vanilla").tolist() == [1.0, 2.0]
+    assert marks(html, "h_vanilla").tolist() == [1.0, 1.0]
+    assert marks(html, "grad_vanilla").tolist() == [1e-3, 1.0]
+    assert "overflowed to inf" in html and "exactly 0" in html
+
+
+def test_sequence_html_refuses_mismatched_lengths():
+    with pytest.raises(ValueError, match="sequence_html"):
+        sequence_html(_trace(5), _trace(6))
+
+
+class _Run:
+    def __init__(self, losses, grad_norms):
+        self.losses, self.grad_norms = np.asarray(losses, float), np.asarray(grad_norms, float)
+
+
+def test_training_view_is_empty_before_training_and_draws_every_step_after():
+    empty = training_html(None, None)
+    assert 'data-empty="1"' in empty and VIEW_CLASS in empty and "train both" in empty
+    v, ln = _Run([1.4, 1.3, 1.2], [2.0, 5.0, np.inf]), _Run([1.4, 0.5, 0.1], [3.0, 1.0, 0.5])
+    html = training_html(v, ln)
+    assert marks(html, "loss_vanilla").tolist() == [1.4, 1.3, 1.2]
+    assert marks(html, "loss_layernorm").tolist() == [1.4, 0.5, 0.1]
+    assert marks(html, "gnorm_vanilla").tolist() == [2.0, 5.0]  # inf is not drawn, and said so
+    assert "overflowed to inf" in html
+    only_one = training_html(None, ln)
+    assert marks(only_one, "loss_layernorm").tolist() == [1.4, 0.5, 0.1]
+    with pytest.raises(KeyError):
+        marks(only_one, "loss_vanilla")
