@@ -1,6 +1,7 @@
 """Behaviour of the core beyond gradient checks: fixed values, BPTT bookkeeping, diagnostics, clipping."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -295,3 +296,16 @@ def test_dtype_float32_is_kept_when_asked(rng):
     assert net.forward(params, np.zeros((1, 2, 3))).Y.dtype == np.float32
     default = rv.Network(3, 2, 3)
     assert all(v.dtype == np.float64 for v in default.init_params(rng).values())
+
+
+def test_within_checks_a_value_against_a_range_and_names_it():
+    from rnnviz.core.checks import within
+
+    assert within(0.5, (0.0, 1.0), "w") == 0.5 and within(3, (2, 100), "T", integer=True) == 3
+    assert within(1.0 + 1e-12, (0.0, 1.0), "w") == 1.0 + 1e-12  # a slider's float at its end, to round-off
+    for bad, words in ((1.5, "w: expected a number from 0 to 1, got 1.5"), (float("nan"), "got nan"),
+                       (True, "got True"), ("0.5", "got '0.5'"), (None, "got None")):
+        with pytest.raises(ValueError, match=re.escape(words)):
+            within(bad, (0.0, 1.0), "w")
+    with pytest.raises(ValueError, match="a whole number from 2 to 100"):
+        within(2.5, (2, 100), "T", integer=True)

@@ -19,6 +19,7 @@ __all__ = [
     "check_choice",
     "check_params",
     "check_positive",
+    "within",
 ]
 
 
@@ -124,6 +125,21 @@ def check_positive(name: str, value: object, *, integer: bool = False, allow_zer
     if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
         bound = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"{name}: must be {bound}, got {value}")
+    return int(value) if integer else float(value)
+
+
+def within(value: object, bounds: tuple[float, float], name: str, *, integer: bool = False) -> float | int:
+    """``value`` if it is a number inside ``bounds`` (ends included, to round-off); ValueError naming ``name``.
+
+    For the lesson apps: a control's value is checked against the lesson's own range, never the widget's
+    ``min``/``max`` (a browser can send those too).
+    """
+    lo, hi = bounds
+    slack = 1e-9 * max(abs(lo), abs(hi), 1.0)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(value) or not lo - slack <= value <= hi + slack or (integer and value != int(value)):
+        kind = "a whole number" if integer else "a number"
+        raise ValueError(f"{name}: expected {kind} from {lo:.3g} to {hi:.3g}, got {value!r}")
     return int(value) if integer else float(value)
 
 

@@ -27,6 +27,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..core.cells import LayerNormCache, LayerNormRNNCell, VanillaRNNCell
+from ..core.checks import within as _within
 from ..core.diagnostics import with_spectral_radius
 from ..core.network import Network
 from ..core.optim import Adam
@@ -86,14 +87,6 @@ def saturated_units(h: np.ndarray) -> int:
     """How many units have tanh' = 1 - h**2 below :data:`SATURATED`."""
     h = np.asarray(h, dtype=float)
     return int(np.sum(1.0 - h * h < SATURATED))
-
-
-def _within(value: float, bounds: tuple[float, float], name: str) -> float:
-    lo, hi = bounds
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not np.isfinite(value) or not lo <= value <= hi:
-        raise ValueError(f"{name}: expected a number from {lo:g} to {hi:g}, got {value!r}")
-    return float(value)
 
 
 # =========================================================================== one step

@@ -26,6 +26,7 @@ import numpy as np
 
 from ..core import bow as _bow
 from ..core.bow import SequenceClassifier, bow_classifier, rnn_classifier
+from ..core.checks import within as _within
 from ..core.network import Network
 from ..core.optim import Adam
 from ..core.train import Trainer, classification_batches
@@ -181,15 +182,6 @@ class Settings(NamedTuple):
     lr: float  # Adam's step size
     bow_model: str  # one of BOW_MODELS
     seed: int
-
-
-def _within(value: object, bounds: tuple[float, float], name: str, *, integer: bool = False) -> float:
-    lo, hi = bounds
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not np.isfinite(value) or not lo <= value <= hi or (integer and value != int(value)):
-        kind = "a whole number" if integer else "a number"
-        raise ValueError(f"{name}: expected {kind} from {lo:g} to {hi:g}, got {value!r}")
-    return int(value) if integer else float(value)
 
 
 def check_settings(*, train_size: object, steps: object, hidden: object, lr: object, bow_model: object,

@@ -19,10 +19,26 @@ from __future__ import annotations
 import ipywidgets as W
 import numpy as np
 
+from ..core.checks import within as _within
 from ..lessonmath.layernorm import (
-    BIAS_RANGE, GAIN_RANGE, INPUT_SCALE_RANGE, KINDS, LEARNING_RATES, RADIUS_RANGE, SATURATED, SCALE_RANGE, SCALINGS,
-    TRAIN_RADIUS_RANGE, SequenceSetup, StepSetup, TrainingSetup, saturated_units, sequence_state, sequence_trace,
-    step_numbers, train_both,
+    BIAS_RANGE,
+    GAIN_RANGE,
+    INPUT_SCALE_RANGE,
+    KINDS,
+    LEARNING_RATES,
+    RADIUS_RANGE,
+    SATURATED,
+    SCALE_RANGE,
+    SCALINGS,
+    TRAIN_RADIUS_RANGE,
+    SequenceSetup,
+    StepSetup,
+    TrainingSetup,
+    saturated_units,
+    sequence_state,
+    sequence_trace,
+    step_numbers,
+    train_both,
 )
 from ..viz.layernorm import sequence_html, step_html, training_html
 from .base import LessonApp, explained, heading
@@ -30,15 +46,6 @@ from .base import LessonApp, explained, heading
 __all__ = ["LayerNormSequenceApp", "LayerNormStepApp", "LayerNormTrainingApp", "sequence_trace", "step_numbers"]
 
 WIDE = "400px"  # every slider: the help text beside it cannot squeeze it
-
-
-def _within(value: object, bounds: tuple[float, float], name: str) -> float:
-    """``value`` if it is a number inside ``bounds`` (the lesson's constants); a ValueError naming the control."""
-    lo, hi = bounds
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not np.isfinite(value) or not lo <= value <= hi:
-        raise ValueError(f"{name}: expected a number from {lo:g} to {hi:g}, got {value!r}")
-    return float(value)
 
 
 def _one_of(value: object, options: tuple, name: str):

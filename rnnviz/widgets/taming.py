@@ -18,12 +18,34 @@ import uuid
 import ipywidgets as W
 import numpy as np
 
+from ..core.checks import within as _within
 from ..lessonmath.taming import (
-    CLIP_KINDS, LEARNING_RATES, RADIUS_RANGE, TRAIN_C_RANGE, VALUE_ON, ClipSetup, Run, TruncationSetup, chance_loss,
-    clip_state, clip_words, learned_below, train_run, training_verdict, truncation_state, window_summary,
+    CLIP_KINDS,
+    LEARNING_RATES,
+    RADIUS_RANGE,
+    TRAIN_C_RANGE,
+    VALUE_ON,
+    ClipSetup,
+    Run,
+    TruncationSetup,
+    chance_loss,
+    clip_state,
+    clip_words,
+    learned_below,
+    train_run,
+    training_verdict,
+    truncation_state,
+    window_summary,
 )
 from ..viz.svg import BLUE, esc
-from ..viz.taming import CLIP_COLORS, PLAIN, clip_html, flow_html, training_html, window_html
+from ..viz.taming import (
+    CLIP_COLORS,
+    PLAIN,
+    clip_html,
+    flow_html,
+    training_html,
+    window_html,
+)
 from .base import LessonApp, explained, heading
 
 __all__ = ["ClippingApp", "TruncationApp"]
@@ -47,16 +69,6 @@ def _side_by_side(*views: W.Widget) -> W.HBox:
         v.layout.flex = "0 1 auto"
     views[0].layout.margin = "0 24px 0 0"
     return W.HBox(list(views), layout=W.Layout(flex_flow="row wrap", align_items="flex-start"))
-
-
-def _within(value: object, bounds: tuple[float, float], name: str, *, integer: bool = False) -> float:
-    """``value`` if it is a number inside ``bounds``; a ValueError naming the control otherwise."""
-    lo, hi = bounds
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not np.isfinite(value) \
-            or not lo * (1 - 1e-9) <= value <= hi * (1 + 1e-9) or (integer and value != int(value)):
-        kind = "a whole number" if integer else "a number"
-        raise ValueError(f"{name}: expected {kind} from {lo:.3g} to {hi:.3g}, got {value!r}")
-    return int(value) if integer else float(value)
 
 
 def _coloured(text: str, colour: str) -> str:

@@ -10,8 +10,8 @@ What they compute is in :mod:`rnnviz.lessonmath.vanishing`; the views in :mod:`r
 from __future__ import annotations
 
 import ipywidgets as W
-import numpy as np
 
+from ..core.checks import within as _within
 from ..lessonmath.vanishing import ACTIVATIONS, SpectralSetup, one_unit, spectral_state
 from ..viz.gradients import chain_html, spectral_html
 from .base import LessonApp, explained, heading
@@ -20,16 +20,6 @@ __all__ = ["OneUnitApp", "SpectralRadiusApp"]
 
 #: the ranges of the controls: a value sent from a browser outside them is refused with a message
 W_RANGE, SCALE_RANGE, T_RANGE, RADIUS_RANGE = (0.0, 2.5), (0.0, 3.0), (2, 100), (0.1, 2.0)
-
-
-def _within(value: object, bounds: tuple[float, float], name: str, *, integer: bool = False) -> float:
-    """``value`` if it is a number inside ``bounds``; a ValueError naming the control otherwise."""
-    lo, hi = bounds
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not np.isfinite(value) \
-            or not lo <= value <= hi or (integer and value != int(value)):
-        kind = "a whole number" if integer else "a number"
-        raise ValueError(f"{name}: expected {kind} from {lo:g} to {hi:g}, got {value!r}")
-    return int(value) if integer else float(value)
 
 
 class OneUnitApp(LessonApp):

@@ -114,6 +114,8 @@ def _wait_for_same(page, before, timeout_s: float = 30.0) -> bool:
 
 @pytest.mark.parametrize("notebook", PAGES)
 def test_page_loads_draws_and_reacts(app_url, page, notebook):
+    """Each page at 1400 px: it loads, draws, reacts and recovers; its exercises are untouched; then at 1024 x 768
+    (a projector) nothing is cut off or scrolls sideways and the control bars stay in view."""
     nb_path = ROOT / "notebooks" / notebook
     assert nb_path.exists(), f"{notebook} is listed as a lesson but notebooks/{notebook} does not exist"
     seconds = _load(page, f"{app_url}/voila/render/{notebook}")
@@ -127,7 +129,9 @@ def test_page_loads_draws_and_reacts(app_url, page, notebook):
     if notebook == "index.ipynb":
         cards = page.locator(".rnnviz-card")
         assert cards.count() == len(LESSONS)
+        _check_projector(page, notebook)
         return
+    _check_exercises_untouched(page, notebook)
     # navigation: back to the index, and on to the next lesson
     links = [a.get_attribute("href") for a in page.locator("#rendered_cells a").all()]
     assert "index.ipynb" in links, "the lesson links back to the index"
@@ -168,6 +172,7 @@ def test_page_loads_draws_and_reacts(app_url, page, notebook):
         readout.press("Enter")
         page.wait_for_timeout(800)
         assert not page_errors(page)
+    _check_projector(page, notebook)
     print(f"{notebook}: ready in {seconds:.1f} s")
 
 
@@ -293,15 +298,14 @@ def _bar_stays_in_view(page):
     return results
 
 
-@pytest.mark.parametrize("notebook", PAGES[1:])
-def test_each_lesson_fits_a_1024_px_projector_with_its_controls_in_view(app_url, page, notebook):
-    lesson = next(ls for ls in LESSONS if ls.notebook == notebook)
+def _check_projector(page, notebook):
+    """The page, already loaded, in a 1024 x 768 window: nothing scrolls sideways or is cut off, every control bar
+    stays on screen with its app's last view in sight and covers under half of it."""
     size = page.viewport_size
     page.set_viewport_size({"width": PROJECTOR[0], "height": PROJECTOR[1]})
     try:
-        _load(page, f"{app_url}/voila/render/{notebook}")
+        page.wait_for_timeout(600)  # the new layout
         fit = page.evaluate(FIT_JS)
-        SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{notebook[:-6]}-1024.png"))
         assert fit["page"][0] <= fit["page"][1] + 1, f"{notebook}: the page scrolls sideways at 1024 px: {fit['page']}"
         for sw, cw in fit["apps"] + fit["boxes"]:
@@ -312,15 +316,20 @@ def test_each_lesson_fits_a_1024_px_projector_with_its_controls_in_view(app_url,
             assert -1 <= top and bottom <= PROJECTOR[1] + 1, f"{notebook}: app {i}'s control bar left the screen " \
                 f"({top}..{bottom} px) with the app's last view in sight"
             assert bottom - top <= PROJECTOR[1] / 2, f"{notebook}: app {i}'s control bar covers half the screen"
-        # exercises: one answer box each, nothing checked, no answer given away before the student acts
-        boxes = page.locator(".rnnviz-exercise-box")
-        assert boxes.count() == len(lesson.exercises()), f"{notebook}: {boxes.count()} answer boxes"
-        text = page.inner_text("#rendered_cells")
-        for said in ("not yet:", "correct:", "no answer yet", "solution:", "hint:"):
-            assert said not in text, f"{notebook} shows {said!r} before the student answered"
-        if boxes.count():
-            boxes.first.locator("button", has_text="Hint").click()
-            page.wait_for_function("() => document.querySelector('.rnnviz-exercise-box').innerText.includes('hint:')",
-                                   timeout=30_000)
     finally:
         page.set_viewport_size(size)
+
+
+def _check_exercises_untouched(page, notebook):
+    """One answer box per exercise, nothing checked and no answer given away before the student acts; a hint comes
+    when asked for."""
+    lesson = next(ls for ls in LESSONS if ls.notebook == notebook)
+    boxes = page.locator(".rnnviz-exercise-box")
+    assert boxes.count() == len(lesson.exercises()), f"{notebook}: {boxes.count()} answer boxes"
+    text = page.inner_text("#rendered_cells")
+    for said in ("not yet:", "correct:", "no answer yet", "solution:", "hint:"):
+        assert said not in text, f"{notebook} shows {said!r} before the student answered"
+    if boxes.count():
+        boxes.first.locator("button", has_text="Hint").click()
+        page.wait_for_function("() => document.querySelector('.rnnviz-exercise-box').innerText.includes('hint:')",
+                               timeout=30_000)
