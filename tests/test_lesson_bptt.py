@@ -260,21 +260,33 @@ def test_W_xh_copy_right_answers_and_the_column_named_by_its_character(lab):
     assert not ex4.W_xh_copy.check(namespace["my_W_xh_copy"]).answered
 
 
-# =========================================================================== exercises: the zero copy
-@pytest.mark.parametrize("answer, wrong", [([5], "dL/dh_T"), ([1, 5], "dL/dh_T"), ([2], "h_{t-1}"),
-                                           ([1, 3], "h_{t-1}")])
-def test_zero_copy_wrong_choices(lab, answer, wrong):
-    fb = ex4.zero_copy.check(set(answer))
+# =========================================================================== exercises: the copies one loss reaches
+@pytest.mark.parametrize("answer, wrong", [([2, 3, 4, 5], "dL/dh_t"), ([2, 3, 4, 6], "dL/dh_t"),
+                                           ([1, 2, 3, 4], "h_{t-1}"), ([4], "W_hh"), ([3, 4], "W_hh")])
+def test_reached_copies_wrong_choices(lab, answer, wrong):
+    fb = ex4.reached_copies.check(set(answer))
     assert fb.answered and not fb.correct and fb.wrong == wrong
     _gives_nothing_away(fb.text)
-    assert ex4.zero_copy.widget  # the same judge in the page: clicked time-stamps
-    assert ex4.zero_copy.judge(sorted(answer)).wrong == wrong
+    assert ex4.reached_copies.judge(sorted(answer)).wrong == wrong  # the same judge in the page: clicked time-stamps
 
 
-def test_zero_copy_right_answer_and_nothing_clicked(lab):
-    assert ex4.zero_copy.check({1}).correct and ex4.zero_copy.judge([1]).correct
-    assert not ex4.zero_copy.judge([]).answered  # nothing clicked yet is not an answer
-    assert "not a time-stamp" in ex4.zero_copy.judge([7]).text
+def test_reached_copies_right_answer_is_what_the_core_computes(lab):
+    """The reference answer is checked against BPTT itself: the non-zero copies of W_hh with one loss at t = 4."""
+    from rnnviz.core.network import Network
+    from rnnviz.exercises.bptt import LOSS_AT, T_REACH
+
+    rng = np.random.default_rng(3)
+    net = Network(5, 4, 5)
+    params = net.init_params(rng)
+    X, Y = rng.integers(0, 5, (1, T_REACH)), rng.integers(0, 5, (1, T_REACH))
+    mask = np.zeros((1, T_REACH), bool)
+    mask[0, LOSS_AT - 1] = True
+    copies = net.evaluate(params, X, Y, target_mask=mask, keep_copies=True).backward.copies["layer0.fwd.W_hh"]
+    nonzero = {t + 1 for t in range(T_REACH) if np.abs(copies[t]).max() > 0}
+    assert nonzero == set(ex4.reached_copies.reference)
+    assert ex4.reached_copies.check(nonzero).correct and ex4.reached_copies.judge(sorted(nonzero)).correct
+    assert not ex4.reached_copies.judge([]).answered  # nothing clicked yet is not an answer
+    assert "not a time-stamp" in ex4.reached_copies.judge([7]).text
 
 
 def test_every_exercise_gives_its_answer_only_in_the_solution():

@@ -18,7 +18,7 @@ from ..lessonmath.bptt import W_xh_copy as copy_formula
 from ..lessonmath.bptt import backward_recursion as recursion_formula
 from . import Exercise, FunctionExercise, Matrix, NotYet, TimeSet, Unanswered, as_array, as_time_set
 
-__all__ = ["EXERCISES", "SMALL_BACKWARD", "SMALL_COPY", "W_xh_copy", "backward_recursion", "zero_copy"]
+__all__ = ["EXERCISES", "SMALL_BACKWARD", "SMALL_COPY", "W_xh_copy", "backward_recursion", "reached_copies"]
 
 #: typed answers are rounded: the web page accepts this much (3 decimals are enough); code is held to round-off
 TYPED_ATOL = 5e-3
@@ -286,44 +286,46 @@ W_xh_copy = FunctionExercise(
 )
 
 
-# =========================================================================== 3. the copy of W_hh that is always zero
-T_ZERO = 5
+# =========================================================================== 3. which copies one loss reaches
+T_REACH, LOSS_AT = 6, 4
 
 
-def _judge_zero_copy(answer: object) -> str:
-    chosen = as_time_set(answer, range(1, T_ZERO + 1), "my_times")
+def _judge_reached(answer: object) -> str:
+    chosen = as_time_set(answer, range(1, T_REACH + 1), "my_times")
     if not chosen:
-        raise Unanswered("click the time-stamps whose copy is zero")
-    if chosen == {1}:
-        return ("only t = 1: its copy multiplies h<sub>0</sub><sup>T</sup>, and the network starts from h<sub>0</sub> = 0. "
-                "Every later copy multiplies a state the inputs have moved away from 0. That is why, in the app, the "
-                "running sum of W<sub>hh</sub>'s copies already equals the true gradient at t = 2.")
-    extra = sorted(chosen - {1})
-    s = extra[-1]
-    if s == T_ZERO:
-        raise NotYet(f"t = {T_ZERO} = T: nothing comes back from after T, but dL/dh<sub>T</sub> = W<sub>hy</sub><sup>T</sup> "
-                     f"dL/dy<sub>T</sub> is not zero, and neither is h<sub>{T_ZERO - 1}</sub>: that copy is not zero.",
-                     "dL/dh_T")
-    if len(extra) == len(chosen):
-        raise NotYet(f"the copy at t = {s} is (Φ′<sub>{s}</sub> ⊙ dL/dh<sub>{s}</sub>) h<sub>{s - 1}</sub><sup>T</sup>, "
-                     "and in general neither factor is zero. Look at the factor h<sub>t−1</sub><sup>T</sup> of each "
-                     "copy, and at the state the network starts from.", "h_{t-1}")
-    raise NotYet(f"the copy at t = {s} is (Φ′<sub>{s}</sub> ⊙ dL/dh<sub>{s}</sub>) h<sub>{s - 1}</sub><sup>T</sup>, and "
-                 "in general neither factor is zero there.", "h_{t-1}")
+        raise Unanswered("click the time-stamps whose copy can be non-zero")
+    truth = set(range(2, LOSS_AT + 1))
+    if chosen == truth:
+        return (f"t = 2 … {LOSS_AT}. The loss at t = {LOSS_AT} reaches h<sub>{LOSS_AT}</sub> and, back through "
+                f"W<sub>hh</sub>, every earlier state, but no later one: dL/dh<sub>t</sub> = 0 for t > {LOSS_AT}. And the "
+                "copy at t = 1 multiplies h<sub>0</sub><sup>T</sup> = 0.")
+    later = sorted(t for t in chosen if t > LOSS_AT)
+    if later:
+        raise NotYet(f"the copy at t = {later[0]} is (Φ′ ⊙ dL/dh<sub>{later[0]}</sub>) h<sub>{later[0] - 1}</sub><sup>T"
+                     f"</sup>: does the loss at t = {LOSS_AT} depend on h<sub>{later[0]}</sub>?", "dL/dh_t")
+    if 1 in chosen:
+        raise NotYet("look at the copy at t = 1: it is (Φ′<sub>1</sub> ⊙ dL/dh<sub>1</sub>) h<sub>0</sub><sup>T</sup>. "
+                     "Which state does the network start from?", "h_{t-1}")
+    missing = sorted(truth - chosen)
+    raise NotYet(f"the loss at t = {LOSS_AT} also reaches h<sub>{missing[0]}</sub>: dL/dh<sub>t</sub> gets "
+                 "W<sub>hh</sub><sup>T</sup>(Φ′ ⊙ dL/dh<sub>t+1</sub>) from the next time-stamp, so the copy at t = "
+                 f"{missing[0]} is not zero in general.", "W_hh")
 
 
-zero_copy = Exercise(
-    "04.zero-copy", "The copy that is always zero",
-    f"A vanilla RNN starts from h<sub>0</sub> = 0 and reads T = {T_ZERO} inputs. For which time-stamps t is the copy "
-    "dL/dW<sub>hh</sub><sup>(t)</sup> = (Φ′<sub>t</sub> ⊙ dL/dh<sub>t</sub>) h<sub>t−1</sub><sup>T</sup> a zero matrix, "
-    "whatever the inputs, the targets and the weights?",
-    TimeSet(tuple(f"t = {t}" for t in range(1, T_ZERO + 1)), tuple(range(1, T_ZERO + 1))), _judge_zero_copy,
-    code="my_times = ...   # a set of time-stamps, e.g. {4, 5}\nex4.zero_copy.check(my_times)",
-    hint="The copy is an outer product of two vectors: it is zero when one of them is. Which h<sub>t−1</sub> is the "
-         "same whatever the inputs?",
-    solution="Only t = 1: its copy is (Φ′<sub>1</sub> ⊙ dL/dh<sub>1</sub>) h<sub>0</sub><sup>T</sup> and h<sub>0</sub> "
-             "= 0. (In the app, the gap of W<sub>hh</sub>'s running sum reaches 0 one step early, at t = 2.)",
-    reference=frozenset({1}),
+reached_copies = Exercise(
+    "04.reached-copies", "The copies one loss reaches",
+    f"A vanilla RNN starts from h<sub>0</sub> = 0 and reads T = {T_REACH} inputs; only the target at t = {LOSS_AT} "
+    "is present (the others are absent, so L = l<sub>4</sub>). For which time-stamps t can the copy "
+    "dL/dW<sub>hh</sub><sup>(t)</sup> = (Φ′<sub>t</sub> ⊙ dL/dh<sub>t</sub>) h<sub>t−1</sub><sup>T</sup> be non-zero? "
+    "Pick all.",
+    TimeSet(tuple(f"t = {t}" for t in range(1, T_REACH + 1)), tuple(range(1, T_REACH + 1))), _judge_reached,
+    code="my_times = ...   # a set of time-stamps, e.g. {5, 6}\nex4.reached_copies.check(my_times)",
+    hint="The copy is an outer product: it is zero when dL/dh<sub>t</sub> is zero or when h<sub>t−1</sub> is. Which "
+         "states can the loss at t = 4 depend on, and which h<sub>t−1</sub> is the same whatever the inputs?",
+    solution=f"t = 2, 3 and {LOSS_AT}. The loss at t = {LOSS_AT} depends only on h<sub>1</sub> … h<sub>{LOSS_AT}</sub>, "
+             f"so dL/dh<sub>5</sub> = dL/dh<sub>6</sub> = 0 and their copies vanish; the copy at t = 1 multiplies "
+             "h<sub>0</sub> = 0.",
+    reference=frozenset(range(2, LOSS_AT + 1)),
 )
 
-EXERCISES = (backward_recursion, W_xh_copy, zero_copy)
+EXERCISES = (backward_recursion, W_xh_copy, reached_copies)
