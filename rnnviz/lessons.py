@@ -51,7 +51,7 @@ LESSONS: tuple[Lesson, ...] = (
            "order", ("CompareApp", "TrainProbeApp")),
     Lesson(2, "02-recurrent-cell.ipynb", "The recurrent cell, step by step",
            "Play a trained character model one time-stamp at a time: x_t, W_xh x_t, W_hh h_{t-1}, h_t, y_t and the softmax.",
-           "cellstep", ("CellStepApp", "explore:TrajectoryApp")),
+           "cellstep", ("CellStepApp", "explore:TrajectoryApp", "explore:PassageApp")),
     Lesson(3, "03-unrolling.ipynb", "Unrolling in time",
            "The folded network and its unrolled graph: what each h_t depends on, and why the parameter count stays fixed.",
            "unrolling", ("UnrollingApp",)),

@@ -309,3 +309,5 @@ def test_within_checks_a_value_against_a_range_and_names_it():
             within(bad, (0.0, 1.0), "w")
     with pytest.raises(ValueError, match="a whole number from 2 to 100"):
         within(2.5, (2, 100), "T", integer=True)
+    with pytest.raises(ValueError, match=re.escape("from 0.00001 to 5000, got")):  # as a student reads numbers
+        within(1e9, (1e-5, 5000.0), "lr")

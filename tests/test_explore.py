@@ -250,3 +250,80 @@ def deepcopy_json(obj):
     import json
 
     return json.loads(json.dumps(obj))
+
+
+# ---------------------------------------------------------------------------- a long passage, zoomable
+def _numbers(values):
+    """A trace's numbers as the browser gets them (plotly sends arrays as base64 with a dtype)."""
+    import base64
+
+    if isinstance(values, dict) and "bdata" in values:
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"]))
+    return np.asarray(values, dtype=float)
+
+
+def test_passage_losses_are_the_cores_softmax_nll_and_the_unigram_baseline():
+    from rnnviz.core.losses import softmax_nll
+    from rnnviz.lessonmath.cellstep import heldout_text, load_pretrained, passage_losses
+
+    model = load_pretrained()
+    res = passage_losses(model, 300, 400)
+    held = heldout_text(model)
+    assert res.text == held[300:701] and res.start == 300 and res.step_loss.shape == (400,)
+    ids = model.vocab.encode(res.text)
+    Y = model.net.forward(model.params, ids[None, :-1]).Y
+    np.testing.assert_allclose(res.step_loss, softmax_nll(Y, ids[None, 1:]).per_step[0], rtol=1e-12)
+    np.testing.assert_allclose(res.unigram_loss, -np.log(model.lm.unigram[ids[1:]]), rtol=1e-12)
+    assert res.mean < res.unigram_mean  # the trained model beats guessing by frequency on text it never saw
+    with pytest.raises(ValueError, match="length: expected a whole number from 200 to 5000"):
+        passage_losses(model, 0, 10)
+    with pytest.raises(ValueError, match="start"):
+        passage_losses(model, len(held) - 100, 400)
+
+
+def test_the_loss_series_is_zoomable_and_draws_every_loss():
+    from rnnviz.viz.explore import SMOOTH, loss_series_figure, running_mean
+
+    np.testing.assert_allclose(running_mean(np.arange(5.0), 2), [0, 0.5, 1.5, 2.5, 3.5])
+    loss = np.linspace(1, 3, 600)
+    fig = loss_series_figure(loss, "a" * 601, np.full(600, 3.2), start=10)
+    np.testing.assert_allclose(fig.data[0].y, loss)
+    np.testing.assert_allclose(fig.data[1].y, running_mean(loss, SMOOTH))
+    assert fig.data[2].y == (3.2, 3.2) and "3.20" in fig.data[2].name
+    assert fig.layout.xaxis.rangeslider.visible and tuple(fig.layout.xaxis.range) == (0.5, 400.5)
+    assert "character 11 of the held-out text" in fig.data[0].hovertext[0]
+    with pytest.raises(ValueError, match="600 losses need 601 characters"):
+        loss_series_figure(loss, "a" * 600, np.full(600, 3.2))
+
+
+def test_passage_app_draws_on_the_button_only():
+    from rnnviz.widgets.explore import PassageApp
+
+    app = PassageApp(length=300)
+    app.CLICK_GUARD = 0.0
+    drawn = app.figure.draws
+    np.testing.assert_allclose(_numbers(app.figure.data[0]["y"]), app.passage.step_loss)
+    assert f"{app.passage.mean:.2f}" in app.summary.value and f"{app.passage.unigram_mean:.2f}" in app.summary.value
+    app.start.value = 1000  # a slider alone draws nothing
+    assert app.figure.draws == drawn and app.passage.start == 0 and "Draw the passage" in app.message.text
+    app.draw_button.click()
+    assert app.figure.draws == drawn + 1 and app.passage.start == 1000 and len(app.passage.step_loss) == 300
+    np.testing.assert_allclose(_numbers(app.figure.data[0]["y"]), app.passage.step_loss)
+
+
+def test_passage_app_refuses_a_passage_past_the_end_and_recovers():
+    from rnnviz.widgets.explore import PassageApp
+
+    app = PassageApp(length=300)
+    app.CLICK_GUARD = 0.0
+    app.start.value = app.start.max
+    app.length.value = 5000
+    assert app.message.kind == "error" and "held-out text has" in app.message.text and app.stale
+    app.length.max = 10**7  # a browser can send a slider's max too
+    app.length.value = 10**7
+    app.draw_button.click()
+    assert app.message.kind == "error" and "length: expected a whole number from 200 to 5000" in app.message.text
+    app.length.value = 400
+    app.start.value = 0
+    app.draw_button.click()
+    assert app.message.kind == "" and not app.stale and len(app.passage.step_loss) == 400

@@ -139,8 +139,17 @@ def within(value: object, bounds: tuple[float, float], name: str, *, integer: bo
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
             or not np.isfinite(value) or not lo - slack <= value <= hi + slack or (integer and value != int(value)):
         kind = "a whole number" if integer else "a number"
-        raise ValueError(f"{name}: expected {kind} from {lo:.3g} to {hi:.3g}, got {value!r}")
+        raise ValueError(f"{name}: expected {kind} from {_plain(lo)} to {_plain(hi)}, got {value!r}")
     return int(value) if integer else float(value)
+
+
+def _plain(v: float) -> str:
+    """A number as a student reads it: 5000, 0.1, 0.00001 (never 5e+03)."""
+    v = float(v)
+    if v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    text = f"{v:.4g}"
+    return np.format_float_positional(v, precision=4, fractional=False, trim="-") if "e" in text else text
 
 
 def check_params(name: str, params: Mapping[str, np.ndarray], expected: Mapping[str, tuple[int, ...]]) -> None:

@@ -28,12 +28,14 @@ import numpy as np
 from ..core.lm import LanguageModel
 from ..core.losses import softmax_nll
 from ..core.network import Network
-from ..data import Vocabulary
+from ..core.checks import within
+from ..data import Vocabulary, load_corpus
 from ..data.vocab import UNK
 
 __all__ = [
     "DEFAULT_TEXT", "MAX_CHARS", "MIN_CHARS", "PRETRAINED", "PretrainedCharRNN", "SentenceRun", "Step", "UnitArithmetic",
     "known_characters", "load_pretrained", "run_sentence", "sentence_ids", "step_at", "step_terms", "unit_arithmetic",
+    "PASSAGE_LENGTHS", "PassageLoss", "heldout_text", "passage_losses",
 ]
 
 PRETRAINED = "pretrained_char_rnn.npz"
@@ -272,3 +274,49 @@ def unit_arithmetic(model: PretrainedCharRNN, step: Step, unit: int, largest: in
     return UnitArithmetic(int(unit), float(terms["W_xh x_t"][i]), step.x_id + 1, order + 1, row[order], h_prev[order],
                           float(terms["W_hh h_{t-1}"][i]), float(terms["b_h"][i]), float(terms["a_t"][i]),
                           float(terms["h_t"][i]), p)
+
+
+# =========================================================================== a long passage, for the explored view
+#: the shortest and longest passage of held-out text the explored loss view reads at once (characters)
+PASSAGE_LENGTHS = (200, 5000)
+
+
+class PassageLoss(NamedTuple):
+    """The model reading a passage of the held-out text from h_0 = 0 (N characters predicted)."""
+
+    text: str  # the passage: N + 1 characters, x_1 .. x_N read, x_2 .. x_{N+1} predicted
+    start: int  # where it starts in the held-out text (0-based character offset)
+    step_loss: np.ndarray  # (N,) l_t = -log p_t(true next character)
+    unigram_loss: np.ndarray  # (N,) -log of the next character's frequency in the training text (the baseline)
+
+    @property
+    def mean(self) -> float:
+        """Mean loss per character, nats."""
+        return float(self.step_loss.mean())
+
+    @property
+    def unigram_mean(self) -> float:
+        return float(self.unigram_loss.mean())
+
+
+@lru_cache(maxsize=1)
+def _heldout(corpus: str, split: int) -> str:
+    return load_corpus(corpus)[split:]
+
+
+def heldout_text(model: PretrainedCharRNN) -> str:
+    """The part of the book the shipped model was not trained on (after ``model.info["split"]``)."""
+    return _heldout(str(model.info["corpus"]), int(model.info["split"]))
+
+
+def passage_losses(model: PretrainedCharRNN, start: int, length: int) -> PassageLoss:
+    """The loss of every character of ``length`` characters of held-out text from ``start``, and the unigram
+    baseline's. ValueError naming the setting when ``length`` or ``start`` is out of range."""
+    text = heldout_text(model)
+    length = within(length, PASSAGE_LENGTHS, "length", integer=True)
+    start = within(start, (0, len(text) - length - 1), "start", integer=True)
+    passage = text[start:start + length + 1]
+    ids = model.vocab.encode(passage)
+    run = run_sentence(model, ids)
+    freq = np.maximum(model.lm.unigram[ids[1:]], 1e-12)  # a character never seen in training: a huge but finite loss
+    return PassageLoss(passage, start, run.step_loss.copy(), -np.log(freq))

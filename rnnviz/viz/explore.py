@@ -6,6 +6,8 @@ Each builder is a pure function from results to a ``go.Figure``; an app shows it
 
 * :func:`trajectory_figure` — a sequence of hidden states as a path in 3D, on its first three
   principal components (:mod:`rnnviz.lessonmath.projection`).
+* :func:`loss_series_figure` — the loss of every character of a long passage, zoomable, against the
+  unigram baseline (:func:`rnnviz.lessonmath.cellstep.passage_losses`).
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ import plotly.graph_objects as go
 
 from .cellstep import display_char
 
-__all__ = ["SUBSCRIPT", "point_label", "trajectory_figure"]
+__all__ = ["SMOOTH", "SUBSCRIPT", "loss_series_figure", "point_label", "running_mean", "trajectory_figure"]
 
 SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 START, END, PATH = "#16a34a", "#dc2626", "Viridis"
+#: characters in the running mean of the loss series
+SMOOTH = 50
 
 
 def point_label(char: str, t: int) -> str:
@@ -71,5 +75,50 @@ def trajectory_figure(coords: np.ndarray, chars: Sequence[str], ratio: np.ndarra
                        camera=dict(eye=dict(x=1.45, y=1.45, z=0.85), center=dict(x=0, y=0, z=-0.12))),
             legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"),
             font=dict(size=13), paper_bgcolor="white",
+        ),
+    )
+
+
+def running_mean(values: np.ndarray, width: int = SMOOTH) -> np.ndarray:
+    """The mean of the last ``width`` values at each position (fewer at the start), (N,)."""
+    v = np.asarray(values, dtype=np.float64)
+    c = np.concatenate([[0.0], np.cumsum(v)])
+    n = np.arange(1, len(v) + 1)
+    lo = np.maximum(n - width, 0)
+    return (c[n] - c[lo]) / (n - lo)
+
+
+def loss_series_figure(step_loss: np.ndarray, text: str, unigram_loss: np.ndarray, *, start: int = 0,
+                       shown: int = 400, height: int = 430) -> go.Figure:
+    """The loss l_t of every character of a passage, zoomable: drag on the chart or on the range slider under it.
+
+    step_loss, unigram_loss: (N,) losses of the model and of the unigram baseline; text: the N + 1 characters
+    (x_1 .. x_N read, x_2 .. x_{N+1} predicted); start: the passage's offset in the held-out text (hover texts);
+    shown: how many characters the first view shows. Traces: ``loss`` (l_t), ``mean`` (its running mean over
+    :data:`SMOOTH` characters), ``unigram`` (the baseline's mean, a dashed line).
+    """
+    loss = np.asarray(step_loss, dtype=np.float64)
+    N = loss.size
+    if len(text) != N + 1 or np.shape(unigram_loss) != (N,):
+        raise ValueError(f"loss_series_figure: {N} losses need {N + 1} characters and {N} baseline losses, got "
+                         f"{len(text)} and {np.shape(unigram_loss)}")
+    t = np.arange(1, N + 1)
+    context = [text[max(0, k - 12):k + 1].replace("\n", "↵") for k in range(N)]
+    hover = [f"t = {k} (character {start + k} of the held-out text)<br>read …{c!r}, next {display_char(text[k])!r}"
+             for k, c in zip(t, context)]
+    baseline = float(np.mean(unigram_loss))
+    return go.Figure(
+        [go.Scatter(name="l<sub>t</sub>, each character", x=t, y=loss, mode="lines", line=dict(width=1, color="#56B4E9"),
+                    hovertext=hover, hovertemplate="%{hovertext}<br>l<sub>t</sub> = %{y:.2f} nats<extra></extra>"),
+         go.Scatter(name=f"running mean over {SMOOTH} characters", x=t, y=running_mean(loss), mode="lines",
+                    line=dict(width=3, color="#0072B2"), hovertemplate="mean %{y:.2f} nats<extra></extra>"),
+         go.Scatter(name=f"unigram baseline, mean {baseline:.2f}", x=[1, N], y=[baseline, baseline], mode="lines",
+                    line=dict(width=2, color="#D55E00", dash="dash"), hoverinfo="skip")],
+        layout=dict(
+            height=height, autosize=True, margin=dict(l=60, r=10, t=10, b=10), font=dict(size=13),
+            xaxis=dict(title=dict(text="time-stamp t (character read)"), range=[0.5, min(N, shown) + 0.5],
+                       rangeslider=dict(visible=True, thickness=0.12)),
+            yaxis=dict(title=dict(text="loss l<sub>t</sub> (nats)"), rangemode="tozero", fixedrange=False),
+            legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"), paper_bgcolor="white", hovermode="closest",
         ),
     )

@@ -23,13 +23,14 @@ import numpy as np
 import plotly.graph_objects as go
 import traitlets as t
 
+from ..lessonmath.cellstep import PASSAGE_LENGTHS, PassageLoss, heldout_text, passage_losses
 from ..lessonmath.projection import Projection, principal_components
-from ..viz.explore import trajectory_figure
+from ..viz.explore import SMOOTH, loss_series_figure, trajectory_figure
 from ..viz.live import EXPLORE_CLASS, EXPLORE_ESM, PLOTLY_JS_NAME, STATIC_ENV, figure_json, plotly_js
 from .base import LessonApp, explained, heading
 from .cellstep import DEFAULT_TEXT, MAX_CHARS, PretrainedCharRNN, load_pretrained, sentence_ids
 
-__all__ = ["EXAMPLES", "ExploreFigure", "TrajectoryApp"]
+__all__ = ["EXAMPLES", "ExploreFigure", "PassageApp", "TrajectoryApp"]
 
 
 # =========================================================================== the figure widget
@@ -177,3 +178,66 @@ class TrajectoryApp(LessonApp):
         if note:
             self.message.warning(note)
 
+
+
+class PassageApp(LessonApp):
+    """The model's loss at every character of a long passage it was not trained on, zoomable.
+
+    After a draw: ``passage`` (the :class:`~rnnviz.lessonmath.cellstep.PassageLoss` shown) and ``figure`` (the
+    :class:`ExploreFigure`: ``figure.data[0]`` holds l_t).
+    """
+
+    title = "Explore: the loss over a long passage"
+
+    def __init__(self, *, start: int = 0, length: int = 2000, model: PretrainedCharRNN | None = None):
+        self.model = model or load_pretrained()
+        room = len(heldout_text(self.model))
+        style = {"description_width": "80px"}
+        self.length = W.IntSlider(value=length, min=PASSAGE_LENGTHS[0], max=PASSAGE_LENGTHS[1], step=100,
+                                  description="length", style=style, continuous_update=False,
+                                  layout=W.Layout(width="330px"))
+        self.start = W.IntSlider(value=start, min=0, max=room - PASSAGE_LENGTHS[0] - 1, step=100, description="from",
+                                 style=style, continuous_update=False, layout=W.Layout(width="330px"))
+        self.draw_button = self.button("Draw the passage", self.update, icon="line-chart", style="primary",
+                                       width="190px", busy=True)
+        self.summary = W.HTML()
+        self.figure = ExploreFigure()
+        self.passage: PassageLoss | None = None
+        self.stale_with = [self.summary]
+        super().__init__([
+            heading(self.title,
+                    "The model reads the passage from h<sub>0</sub> = 0, one character per time-stamp, and pays "
+                    "l<sub>t</sub> = &minus;log p&#770;<sub>t</sub>(the true next character) at each (thin line; thick: "
+                    f"its mean over the last {SMOOTH} characters). Dashed: the unigram baseline, which guesses every "
+                    "character by its frequency alone. <b>Drag</b> across the chart (or the slider under it) to zoom "
+                    "into a stretch, double-click to zoom out, hover for the characters: low losses inside words, "
+                    "peaks at the start of a word or a name."),
+            self.control_bar(explained(self.length, "how many characters to read (up to 5000)"),
+                             explained(self.start, "where in the held-out text (the last tenth of the book) to start"),
+                             explained(self.draw_button, "reads the passage and draws it; the sliders alone draw "
+                                                         "nothing")),
+            self.summary,
+            self.figure,
+        ])
+        self.watch(self.length, self._moved)
+        self.watch(self.start, self._moved)
+        self.refresh()
+
+    def _moved(self) -> None:
+        """A slider moved: the chart still shows the last passage drawn; say so (cheap: no reading yet)."""
+        room = len(heldout_text(self.model))
+        if self.start.value + self.length.value + 1 > room:
+            raise ValueError(f"from + length: the held-out text has {room} characters; start earlier or read fewer")
+        if self.passage is not None and (self.start.value, self.length.value) != (self.passage.start,
+                                                                                   len(self.passage.step_loss)):
+            self.message.info("Press “Draw the passage” to read these characters.")
+
+    def update(self) -> None:
+        res = passage_losses(self.model, self.start.value, self.length.value)
+        self.figure.show(loss_series_figure(res.step_loss, res.text, res.unigram_loss, start=res.start))
+        self.passage = res
+        better = res.unigram_mean - res.mean
+        self.summary.value = (f"<b>{len(res.step_loss)}</b> characters from character {res.start} of the held-out "
+                              f"text: mean loss <b>{res.mean:.2f}</b> nats per character against "
+                              f"<b>{res.unigram_mean:.2f}</b> for the unigram baseline ("
+                              f"{'lower by' if better > 0 else 'higher by'} {abs(better):.2f}).")
