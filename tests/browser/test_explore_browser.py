@@ -53,8 +53,8 @@ def lesson2():
 def test_the_trajectory_draws_rotates_and_updates(lesson2):
     page, problems = lesson2
     assert not page_errors(page)
-    plot = page.locator(PLOT)
-    assert plot.count() == 1
+    assert page.locator(PLOT).count() == 2  # the path of h_t in 3D, then the loss over a long passage
+    plot = page.locator(PLOT).first
     # drawn with the default sentence's data, and it fits 1024 px
     assert page.evaluate(LABELS_JS) == _labels(DEFAULT_TEXT)
     assert page.evaluate(f"() => document.querySelector('{PLOT}').data[0].x.length") == len(DEFAULT_TEXT)
@@ -102,3 +102,31 @@ def _shots() -> Path:
     folder = ROOT / "artifacts" / "browser"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def test_the_loss_over_a_passage_zooms_and_redraws_on_its_button(lesson2):
+    """The second explored view: a drag on the chart zooms the time axis; the button reads another passage."""
+    page, problems = lesson2
+    app = page.locator(".rnnviz-app:has(.js-plotly-plot)").nth(1)
+    plot = app.locator(".js-plotly-plot")
+    plot.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    shown = "el => [el._fullData[0]._length, el._fullLayout.xaxis.range[0], el._fullLayout.xaxis.range[1]]"
+    n, lo, hi = plot.evaluate(shown)
+    assert n == 2000 and (lo, hi) == (0.5, 400.5)
+    box = plot.locator(".nsewdrag").first.bounding_box()
+    page.mouse.move(box["x"] + 100, box["y"] + 100)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 250, box["y"] + 110, steps=8)
+    page.mouse.up()
+    page.wait_for_timeout(500)
+    _, lo2, hi2 = plot.evaluate(shown)
+    assert lo2 > lo and hi2 < hi, f"dragging did not zoom in: {(lo, hi)} -> {(lo2, hi2)}"
+    readout = app.locator(".widget-readout").first  # length
+    readout.fill("500")
+    readout.press("Enter")
+    page.wait_for_timeout(500)
+    assert plot.evaluate(shown)[0] == 2000, "a slider alone must not redraw"
+    app.locator("button", has_text="Draw the passage").click()
+    page.wait_for_function("el => el._fullData[0]._length === 500", arg=plot.element_handle(), timeout=30_000)
+    assert not problems, problems
