@@ -262,3 +262,12 @@ def test_lesson_6_loss_far_above_the_others_stays_on_its_axis_and_inf_is_marked_
     assert svg.off_marks(html, "loss_chart").size == 1 and np.isposinf(svg.off_marks(html, "loss_chart")[0])
     assert "inf" in _texts(html, "loss_chart")  # the inf loss: a marker at the top edge saying so
     assert np.isnan(svg.off_marks(html, "norm_chart")[0]) and "NaN" in _texts(html, "norm_chart")
+
+
+@pytest.mark.parametrize("cls", _apps())
+def test_no_slider_reads_out_in_e_notation(cls):
+    """A student reads 0.003, not 3.0e-3 (d3-format's 'e' in a slider's readout)."""
+    app = cls()
+    for attr, control in _controls(app):
+        fmt = getattr(control, "readout_format", "")
+        assert "e" not in fmt, f"{cls.__name__}.{attr} reads out as {fmt!r}"

@@ -227,6 +227,8 @@ def test_sentence_box_says_what_is_wrong():
 
     box = SentenceBox("ok", max_chars=10)
     assert box.text() == "ok"
+    box.value = "  0123456789  "  # ten characters with spaces around them: they fit
+    assert box.text() == "  0123456789  "
     for bad, words in (("", "empty"), ("   ", "empty"), ("x" * 11, "11 characters; at most 10")):
         box.value = bad
         with pytest.raises(ValueError, match=words):

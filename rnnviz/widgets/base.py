@@ -489,7 +489,7 @@ class SentenceBox(W.Text):
             raise TypeError(f"{self.description}: expected text, got {type(value).__name__}")
         if not value.strip():
             raise ValueError(f"The {self.description} is empty: type at least one word.")
-        if len(value) > self.max_chars:
-            raise ValueError(f"The {self.description} has {len(value)} characters; at most {self.max_chars} fit this "
-                             "lesson's pictures. Shorten it.")
+        if len(value.strip()) > self.max_chars:  # spaces around it do not count
+            raise ValueError(f"The {self.description} has {len(value.strip())} characters; at most {self.max_chars} fit "
+                             "this lesson's pictures. Shorten it.")
         return value

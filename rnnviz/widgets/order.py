@@ -230,7 +230,7 @@ class TrainProbeApp(LessonApp):
         self.hidden = W.IntSlider(value=hidden_size, min=HIDDEN_RANGE[0], max=HIDDEN_RANGE[1],
                                   description="RNN hidden units", style=s, layout=wide, continuous_update=False)
         self.lr = W.FloatLogSlider(value=lr, base=10, min=np.log10(LR_RANGE[0]), max=np.log10(LR_RANGE[1]), step=0.25,
-                                   description="learning rate", style=s, layout=wide, readout_format=".1e",
+                                   description="learning rate", style=s, layout=wide, readout_format=".2r",
                                    continuous_update=False)
         self.bow_model = W.Dropdown(options=[("logistic regression", "logistic"),
                                              (f"MLP, {BOW_HIDDEN} hidden units", "MLP")],
