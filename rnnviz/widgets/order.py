@@ -76,7 +76,7 @@ class CompareApp(LessonApp):
             heading(self.title,
                     "<b>Just below the controls</b>: a conventional network needs a fixed number of inputs, one slot "
                     "per word, one row per sentence: blue slots hold a word, grey slots get none (missing inputs), "
-                    "red words get no slot (lost). "
+                    "words in pale red get no slot (lost). "
                     "<b>Panel 1</b>: the bag of words, c<sub>v</sub> = how often word v occurs. "
                     "<b>Panel 2</b>: the RNN's state after the last word, h<sub>T</sub> (an untrained RNN with random "
                     "weights: it already tells the orders apart; training teaches it which differences matter). "
